@@ -1,0 +1,7 @@
+"""Learning rate schedules."""
+
+from keras_clr.schedules.cyclical import CyclicalLearningRate
+from keras_clr.schedules.scale import ScalePolicy
+from keras_clr.schedules.tfa_compat import ExponentialCyclicalLearningRate
+from keras_clr.schedules.tfa_compat import Triangular2CyclicalLearningRate
+from keras_clr.schedules.tfa_compat import TriangularCyclicalLearningRate
