@@ -176,9 +176,9 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         with keras.name_scope(self.name):
-            base_lr = ops.convert_to_tensor(self.base_lr)
-            dtype = base_lr.dtype
-            max_lr = ops.cast(self.max_lr, dtype)
+            dtype = _float_dtype(self.base_lr)
+            base_lr = _constant(self.base_lr, dtype)
+            max_lr = _constant(self.max_lr, dtype)
             step = _integer_step(step)
             cycle_index, position = _split_step(step, self.cycle_length)
             fraction = _triangle(
@@ -204,10 +204,11 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         if self.mode == "triangular":
             return None
         if self.mode == "triangular2":
-            return ops.power(ops.cast(0.5, dtype), x - 1.0)
+            return ops.power(_constant(0.5, dtype), x - 1.0)
         # gamma**x as exp(x * log(gamma)): log(gamma) is taken in float64,
         # so a gamma such as 1 - 1e-9 does not round to 1 in float32.
-        return ops.exp(x * ops.cast(math.log(self.gamma), dtype))
+        log_gamma = _constant(math.log(self.gamma), dtype)
+        return ops.exp(x * log_gamma)
 
     def get_config(self):
         scale_fn = self.scale_fn
@@ -224,6 +225,18 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             "step_size_down": self.step_size_down,
             "name": self.name,
         }
+
+
+def _constant(value, dtype):
+    # Not ops.cast: that would round a Python float through float32 first.
+    return ops.convert_to_tensor(value, dtype=dtype)
+
+
+def _float_dtype(value) -> str:
+    """The dtype of a NumPy float, else `keras.config.floatx()`."""
+    if hasattr(value, "dtype"):
+        return keras.backend.standardize_dtype(value.dtype)
+    return keras.config.floatx()
 
 
 def _integer_step(step):
@@ -249,23 +262,30 @@ def _split_step(step, period: int):
     if period > np.iinfo(dtype).max:
         # A counter of this dtype never completes a cycle.
         return ops.zeros_like(step), step
-    period = ops.cast(period, dtype)
-    return ops.floor_divide(step, period), ops.mod(step, period)
+    period = ops.convert_to_tensor(period, dtype=dtype)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        # keras.ops.floor_divide narrows int64 to int32 on torch.
+        quotient = torch.div(step, period, rounding_mode="floor")
+    else:
+        quotient = ops.floor_divide(step, period)
+    return quotient, ops.mod(step, period)
 
 
 def _triangle(position, up: int, down: int, dtype):
     """Rises 0 -> 1 over `up` steps, then falls 1 -> 0 over `down` steps."""
-    rising = ops.cast(position, dtype) / ops.cast(up, dtype)
+    rising = ops.cast(position, dtype) / _constant(up, dtype)
     int_dtype = keras.backend.standardize_dtype(position.dtype)
     if up + down <= np.iinfo(int_dtype).max:
         # `up + down - position` is formed in integers: exact at any step.
-        remaining = ops.cast(ops.cast(up + down, int_dtype) - position, dtype)
-        is_rising = position <= ops.cast(up, int_dtype)
+        remaining = ops.cast(_constant(up + down, int_dtype) - position, dtype)
+        is_rising = position <= _constant(up, int_dtype)
     else:
         # A cycle longer than the counter can count (int32 steps on JAX);
         # exact to the rounding of `dtype`.
         position = ops.cast(position, dtype)
-        remaining = ops.cast(up + down, dtype) - position
-        is_rising = position <= ops.cast(up, dtype)
-    falling = remaining / ops.cast(down, dtype)
+        remaining = _constant(up + down, dtype) - position
+        is_rising = position <= _constant(up, dtype)
+    falling = remaining / _constant(down, dtype)
     return ops.where(is_rising, rising, falling)
