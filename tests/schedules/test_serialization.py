@@ -1,0 +1,120 @@
+import inspect
+import json
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_clr
+from tests import policies
+from tests.helpers import run_fresh, unit_gradient_data, unit_gradient_model
+
+SCHEDULES = {
+    "default": lambda: keras_clr.CyclicalLearningRate(),
+    "triangular2_named": lambda: keras_clr.CyclicalLearningRate(
+        0.01, 0.1, 50, mode="triangular2", step_size_down=70, name="my_clr"
+    ),
+    "exp_range": lambda: keras_clr.CyclicalLearningRate(
+        0.001, 0.01, 30, mode="exp_range", gamma=0.999, scale_mode="cycle"
+    ),
+    "custom_function": lambda: keras_clr.CyclicalLearningRate(
+        0.1, 0.5, 4, scale_fn=policies.third_per_cycle, name="thirds"
+    ),
+    "custom_policy": lambda: keras_clr.CyclicalLearningRate(
+        0.1, 0.5, 4, scale_fn=policies.StepDown(0.3, 3), scale_mode="cycle"
+    ),
+    "tfa_triangular": lambda: keras_clr.TriangularCyclicalLearningRate(
+        0.1, 1.0, 40, name="tri"
+    ),
+    "tfa_triangular2": lambda: keras_clr.Triangular2CyclicalLearningRate(
+        0.1, 1.0, 30, scale_mode="iterations"
+    ),
+    "tfa_exponential": lambda: keras_clr.ExponentialCyclicalLearningRate(
+        0.1, 1.0, 30, gamma=0.98, name="expo"
+    ),
+}
+STEPS = np.arange(0, 400, 7)
+
+
+def lrs(schedule):
+    steps = ops.convert_to_tensor(STEPS, dtype="int32")
+    return ops.convert_to_numpy(schedule(steps))
+
+
+@pytest.mark.parametrize("key", sorted(SCHEDULES))
+def test_get_config_holds_exactly_the_constructor_arguments(key):
+    schedule = SCHEDULES[key]()
+    config = schedule.get_config()
+    params = inspect.signature(type(schedule).__init__).parameters
+    assert set(config) == set(params) - {"self"}
+    assert config["name"] == schedule.name
+    rebuilt = type(schedule)(**config)
+    np.testing.assert_array_equal(lrs(rebuilt), lrs(schedule))
+
+
+@pytest.mark.parametrize("key", sorted(SCHEDULES))
+def test_json_round_trip(key):
+    schedule = SCHEDULES[key]()
+    text = json.dumps(keras.saving.serialize_keras_object(schedule))
+    restored = keras.saving.deserialize_keras_object(json.loads(text))
+    assert type(restored) is type(schedule)
+    assert restored.get_config() == schedule.get_config()
+    np.testing.assert_array_equal(lrs(restored), lrs(schedule))
+
+
+def test_keras_schedule_serialize_api_round_trip():
+    schedule = SCHEDULES["custom_policy"]()
+    config = keras.optimizers.schedules.serialize(schedule)
+    restored = keras.optimizers.schedules.deserialize(
+        json.loads(json.dumps(config))
+    )
+    assert isinstance(restored.scale_fn, policies.StepDown)
+    assert restored.scale_fn.get_config() == {"factor": 0.3, "every": 3}
+
+
+@pytest.mark.parametrize(
+    "key", ["triangular2_named", "custom_policy", "tfa_exponential"]
+)
+def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
+    schedule = SCHEDULES[key]()
+    model = unit_gradient_model(keras.optimizers.Adam(learning_rate=schedule))
+    x, y = unit_gradient_data(7)
+    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+
+    # The uninterrupted run: 5 more steps.
+    x_more, y_more = unit_gradient_data(5)
+    expected_next_lr = float(ops.convert_to_numpy(schedule(7)))
+    model.fit(x_more, y_more, batch_size=2, shuffle=False, verbose=0)
+    expected_weight = float(ops.convert_to_numpy(model.weights[0]).item())
+
+    loaded = run_fresh(
+        f"""
+        import json
+        import keras
+        import keras_clr
+        import tests.policies  # the user's own module with their policy
+        from tests.helpers import unit_gradient_data
+
+        model = keras.models.load_model({path!r})
+        optimizer = model.optimizer
+        schedule = optimizer._learning_rate
+        out = dict(
+            cls=type(schedule).__name__,
+            config=schedule.get_config(),
+            iterations=int(keras.ops.convert_to_numpy(optimizer.iterations)),
+            next_lr=float(keras.ops.convert_to_numpy(optimizer.learning_rate)),
+        )
+        x, y = unit_gradient_data(5)
+        model.fit(x, y, batch_size=2, shuffle=False, verbose=0)
+        out["weight"] = float(keras.ops.convert_to_numpy(model.weights[0]).item())
+        print(json.dumps(out))
+        """
+    )
+    assert loaded["cls"] == type(schedule).__name__
+    assert loaded["config"] == json.loads(json.dumps(schedule.get_config()))
+    assert loaded["iterations"] == 7
+    assert loaded["next_lr"] == pytest.approx(expected_next_lr, rel=1e-7)
+    assert loaded["weight"] == pytest.approx(expected_weight, abs=1e-6)
