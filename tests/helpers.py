@@ -25,7 +25,9 @@ def unit_gradient_model(optimizer, **compile_kwargs):
             keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros"),
         ]
     )
-    model.compile(optimizer=optimizer, loss="mean_absolute_error", **compile_kwargs)
+    model.compile(
+        optimizer=optimizer, loss="mean_absolute_error", **compile_kwargs
+    )
     return model
 
 
@@ -43,7 +45,9 @@ class WeightRecorder(keras.callbacks.Callback):
         self.points = []
 
     def on_train_batch_end(self, batch, logs=None):
-        iterations = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        iterations = int(
+            keras.ops.convert_to_numpy(self.model.optimizer.iterations)
+        )
         weight = float(keras.ops.convert_to_numpy(self.model.weights[0]).item())
         self.points.append((iterations, weight))
 

@@ -24,7 +24,9 @@ class StepDown(keras_clr.ScalePolicy):
         self.every = every
 
     def __call__(self, x):
-        return keras.ops.power(self.factor, keras.ops.floor((x - 1.0) / self.every))
+        return keras.ops.power(
+            self.factor, keras.ops.floor((x - 1.0) / self.every)
+        )
 
     def get_config(self):
         return {"factor": self.factor, "every": self.every}

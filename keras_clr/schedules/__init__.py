@@ -5,3 +5,11 @@ from keras_clr.schedules.scale import ScalePolicy
 from keras_clr.schedules.tfa_compat import ExponentialCyclicalLearningRate
 from keras_clr.schedules.tfa_compat import Triangular2CyclicalLearningRate
 from keras_clr.schedules.tfa_compat import TriangularCyclicalLearningRate
+
+__all__ = [
+    "CyclicalLearningRate",
+    "ExponentialCyclicalLearningRate",
+    "ScalePolicy",
+    "Triangular2CyclicalLearningRate",
+    "TriangularCyclicalLearningRate",
+]

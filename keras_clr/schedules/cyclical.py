@@ -157,9 +157,7 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             )
         self.scale_fn = check_scale_fn(self.scale_fn)
         if self.scale_mode is not None:
-            _validation.check_choice(
-                "scale_mode", self.scale_mode, SCALE_MODES
-            )
+            _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
         _validation.check_name("name", self.name)
 
     @property
@@ -180,29 +178,26 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             base_lr = _constant(self.base_lr, dtype)
             max_lr = _constant(self.max_lr, dtype)
             step = _integer_step(step)
-            cycle_index, position = _split_step(step, self.cycle_length)
+            period = self.cycle_length
             fraction = _triangle(
-                position,
-                self.step_size,
-                self.cycle_length - self.step_size,
-                dtype,
+                _position(step, period), self.step_size, period, dtype
             )
             amplitude = (max_lr - base_lr) * fraction
-            scale = self._scale(step, cycle_index, dtype)
+            scale = self._scale(step, dtype)
             if scale is not None:
                 amplitude = amplitude * scale
             return base_lr + amplitude
 
-    def _scale(self, step, cycle_index, dtype):
+    def _scale(self, step, dtype):
         """The amplitude factor, or None when it is constantly 1."""
+        if self.scale_fn is None and self.mode == "triangular":
+            return None
         if self._resolved_scale_mode() == "cycle":
-            x = ops.cast(cycle_index + 1, dtype)
+            x = ops.cast(_cycle_index(step, self.cycle_length) + 1, dtype)
         else:
             x = ops.cast(step, dtype)
         if self.scale_fn is not None:
             return ops.cast(self.scale_fn(x), dtype)
-        if self.mode == "triangular":
-            return None
         if self.mode == "triangular2":
             return ops.power(_constant(0.5, dtype), x - 1.0)
         # gamma**x as exp(x * log(gamma)): log(gamma) is taken in float64,
@@ -256,36 +251,44 @@ def _widest_int() -> str:
     return "int64"
 
 
-def _split_step(step, period: int):
-    """Integer (quotient, remainder) of `step` by the Python int `period`."""
-    dtype = keras.backend.standardize_dtype(step.dtype)
-    if period > np.iinfo(dtype).max:
-        # A counter of this dtype never completes a cycle.
-        return ops.zeros_like(step), step
-    period = ops.convert_to_tensor(period, dtype=dtype)
+def _fits(value: int, int_dtype) -> bool:
+    return value <= np.iinfo(keras.backend.standardize_dtype(int_dtype)).max
+
+
+def _position(step, period: int):
+    """`step mod period`, the integer position inside the cycle."""
+    if not _fits(period, step.dtype):
+        return step  # A counter of this dtype never completes a cycle.
+    return ops.mod(step, _constant(period, step.dtype))
+
+
+def _cycle_index(step, period: int):
+    """`step div period`, the 0-based integer cycle index."""
+    if not _fits(period, step.dtype):
+        return ops.zeros_like(step)
+    period = _constant(period, step.dtype)
     if keras.backend.backend() == "torch":
         import torch
 
         # keras.ops.floor_divide narrows int64 to int32 on torch.
-        quotient = torch.div(step, period, rounding_mode="floor")
-    else:
-        quotient = ops.floor_divide(step, period)
-    return quotient, ops.mod(step, period)
+        return torch.div(step, period, rounding_mode="floor")
+    return ops.floor_divide(step, period)
 
 
-def _triangle(position, up: int, down: int, dtype):
-    """Rises 0 -> 1 over `up` steps, then falls 1 -> 0 over `down` steps."""
+def _triangle(position, up: int, period: int, dtype):
+    """Rises 0 -> 1 over `up` steps, then falls back to 0 at `period`."""
     rising = ops.cast(position, dtype) / _constant(up, dtype)
-    int_dtype = keras.backend.standardize_dtype(position.dtype)
-    if up + down <= np.iinfo(int_dtype).max:
-        # `up + down - position` is formed in integers: exact at any step.
-        remaining = ops.cast(_constant(up + down, int_dtype) - position, dtype)
-        is_rising = position <= _constant(up, int_dtype)
+    if _fits(period, position.dtype):
+        # `period - position` is formed in integers: exact at any step.
+        remaining = _constant(period, position.dtype) - position
+        remaining = ops.cast(remaining, dtype)
+        is_rising = position <= _constant(up, position.dtype)
     else:
         # A cycle longer than the counter can count (int32 steps on JAX);
         # exact to the rounding of `dtype`.
         position = ops.cast(position, dtype)
-        remaining = _constant(up + down, dtype) - position
+        remaining = _constant(period, dtype) - position
         is_rising = position <= _constant(up, dtype)
-    falling = remaining / _constant(down, dtype)
+    falling = remaining / _constant(period - up, dtype)
+    # Not ops.minimum: on torch it narrows float64 to float32.
     return ops.where(is_rising, rising, falling)

@@ -17,7 +17,7 @@ _HOW_TO_REGISTER = (
     "A custom scale function must be serializable so that models using "
     "the schedule can be saved and loaded. Define a named function (not a "
     "lambda) and decorate it with "
-    "`@keras.saving.register_keras_serializable(package=\"my_package\")`, "
+    '`@keras.saving.register_keras_serializable(package="my_package")`, '
     "or subclass `keras_clr.ScalePolicy`, implement `get_config()`, and "
     "register the subclass the same way."
 )

@@ -74,13 +74,9 @@ def test_rise_and_fall_are_linear_segments():
     up = np.linspace(0.1, 0.7, 31)
     down = np.linspace(0.7, 0.1, 61)
     np.testing.assert_allclose(values(schedule, range(31)), up, rtol=1e-6)
-    np.testing.assert_allclose(
-        values(schedule, range(30, 91)), down, rtol=1e-6
-    )
+    np.testing.assert_allclose(values(schedule, range(30, 91)), down, rtol=1e-6)
     # Second cycle starts again from the bottom.
-    np.testing.assert_allclose(
-        values(schedule, range(90, 121)), up, rtol=1e-6
-    )
+    np.testing.assert_allclose(values(schedule, range(90, 121)), up, rtol=1e-6)
 
 
 SCALES = {
@@ -120,7 +116,11 @@ def test_steps_near_int32_limit(dtype):
 @pytest.mark.parametrize("mode", ["triangular", "triangular2"])
 def test_int64_steps_beyond_int32(mode):
     schedule = keras_clr.CyclicalLearningRate(
-        base_lr=0.5, max_lr=2.5, step_size=3, step_size_down=5, mode=mode,
+        base_lr=0.5,
+        max_lr=2.5,
+        step_size=3,
+        step_size_down=5,
+        mode=mode,
         scale_mode="iterations" if mode == "triangular" else "cycle",
     )
     steps = [2**31, 2**40 + 1, 2**53 - 3, 2**62 + 7, 2**63 - 1]
@@ -134,7 +134,10 @@ def test_int64_steps_beyond_int32(mode):
 def test_exp_range_with_gamma_close_to_one():
     # 1 - 1e-9 is 1.0 in float32; the schedule must not lose it.
     schedule = keras_clr.CyclicalLearningRate(
-        base_lr=0.0, max_lr=1.0, step_size=10**9, mode="exp_range",
+        base_lr=0.0,
+        max_lr=1.0,
+        step_size=10**9,
+        mode="exp_range",
         gamma=1 - 1e-9,
     )
     got = values(schedule, [10**9], dtype="int32")
@@ -181,16 +184,15 @@ def test_returns_float32_by_default():
 
 
 @pytest.mark.skipif(BACKEND == "jax", reason="JAX defaults to 32-bit")
-def test_float64_floatx_keeps_float64(floatx_float64):
+@pytest.mark.parametrize("mode", sorted(SCALES))
+def test_float64_floatx_keeps_float64(floatx_float64, mode):
     base, top = 0.1 + 1e-12, 0.3
     schedule = keras_clr.CyclicalLearningRate(
-        base_lr=base, max_lr=top, step_size=3, mode="triangular2"
+        base_lr=base, max_lr=top, step_size=3, mode=mode, gamma=0.9995
     )
     lr = schedule(ops.convert_to_tensor(np.arange(20), dtype="int64"))
     assert keras.backend.standardize_dtype(lr.dtype) == "float64"
-    expected = cyclical_reference(
-        range(20), base, top, 3, scale=SCALES["triangular2"]
-    )
+    expected = cyclical_reference(range(20), base, top, 3, scale=SCALES[mode])
     np.testing.assert_allclose(ops.convert_to_numpy(lr), expected, rtol=1e-14)
 
 
@@ -272,8 +274,11 @@ def test_custom_scale_policies(scale_fn, scale):
 
 def test_custom_scale_policy_per_iteration():
     schedule = keras_clr.CyclicalLearningRate(
-        base_lr=0.0, max_lr=1.0, step_size=2,
-        scale_fn=policies.third_per_cycle, scale_mode="iterations",
+        base_lr=0.0,
+        max_lr=1.0,
+        step_size=2,
+        scale_fn=policies.third_per_cycle,
+        scale_mode="iterations",
     )
     assert float(schedule(3)) == pytest.approx(0.5 / 9)
 

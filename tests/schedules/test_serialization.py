@@ -8,7 +8,9 @@ from keras import ops
 
 import keras_clr
 from tests import policies
-from tests.helpers import run_fresh, unit_gradient_data, unit_gradient_model
+from tests.helpers import run_fresh
+from tests.helpers import unit_gradient_data
+from tests.helpers import unit_gradient_model
 
 SCHEDULES = {
     "default": lambda: keras_clr.CyclicalLearningRate(),
@@ -109,7 +111,8 @@ def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
         )
         x, y = unit_gradient_data(5)
         model.fit(x, y, batch_size=2, shuffle=False, verbose=0)
-        out["weight"] = float(keras.ops.convert_to_numpy(model.weights[0]).item())
+        weight = keras.ops.convert_to_numpy(model.weights[0])
+        out["weight"] = float(weight.item())
         print(json.dumps(out))
         """
     )

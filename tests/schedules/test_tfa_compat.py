@@ -30,7 +30,9 @@ def test_triangular2_addons_values():
 
 def test_exponential_matches_reference_including_int64_steps():
     schedule = keras_clr.ExponentialCyclicalLearningRate(
-        initial_learning_rate=0.1, maximal_learning_rate=1.0, step_size=25,
+        initial_learning_rate=0.1,
+        maximal_learning_rate=1.0,
+        step_size=25,
         gamma=0.99,
     )
     steps = np.arange(0, 400)

@@ -11,12 +11,10 @@ import pytest
 
 import keras_clr
 from tests.conftest import BACKEND
-from tests.helpers import (
-    WeightRecorder,
-    run_fresh,
-    unit_gradient_data,
-    unit_gradient_model,
-)
+from tests.helpers import WeightRecorder
+from tests.helpers import run_fresh
+from tests.helpers import unit_gradient_data
+from tests.helpers import unit_gradient_model
 from tests.oracles import cyclical_reference
 
 KWARGS = dict(base_lr=0.01, max_lr=0.05, step_size=5, step_size_down=3)
@@ -61,7 +59,12 @@ def test_fit_applies_the_schedule_at_every_step(
     recorder = WeightRecorder()
     x, y = unit_gradient_data(48)
     model.fit(
-        x, y, batch_size=2, epochs=1, shuffle=False, verbose=0,
+        x,
+        y,
+        batch_size=2,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
         callbacks=[recorder],
     )
     assert recorder.points[-1][0] == 48
@@ -77,11 +80,13 @@ def test_second_fit_resumes_mid_cycle():
     model = unit_gradient_model(keras.optimizers.SGD(learning_rate=schedule))
     recorder = WeightRecorder()
     x, y = unit_gradient_data(11)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     x, y = unit_gradient_data(20)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     assert recorder.points[-1][0] == 31
     check_trajectory(recorder, "triangular2")
 
@@ -111,12 +116,15 @@ def test_mixed_float16_keeps_the_lr_in_float32():
     keras.config.set_dtype_policy("mixed_float16")
     try:
         schedule = keras_clr.CyclicalLearningRate(**KWARGS)
-        model = unit_gradient_model(keras.optimizers.SGD(learning_rate=schedule))
+        model = unit_gradient_model(
+            keras.optimizers.SGD(learning_rate=schedule)
+        )
         assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
         recorder = WeightRecorder()
         x, y = unit_gradient_data(16)
-        model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-                  callbacks=[recorder])
+        model.fit(
+            x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+        )
     finally:
         keras.config.set_dtype_policy(previous)
     lr = model.optimizer.learning_rate
