@@ -210,11 +210,11 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         if scale_fn is not None:
             scale_fn = keras.saving.serialize_keras_object(scale_fn)
         return {
-            "base_lr": self.base_lr,
-            "max_lr": self.max_lr,
+            "base_lr": _json_number(self.base_lr),
+            "max_lr": _json_number(self.max_lr),
             "step_size": self.step_size,
             "mode": self.mode,
-            "gamma": self.gamma,
+            "gamma": _json_number(self.gamma),
             "scale_fn": scale_fn,
             "scale_mode": self.scale_mode,
             "step_size_down": self.step_size_down,
@@ -229,9 +229,15 @@ def _constant(value, dtype):
 
 def _float_dtype(value) -> str:
     """The dtype of a NumPy float, else `keras.config.floatx()`."""
-    if hasattr(value, "dtype"):
-        return keras.backend.standardize_dtype(value.dtype)
-    return keras.config.floatx()
+    dtype = keras.backend.standardize_dtype(getattr(value, "dtype", "int"))
+    return dtype if "float" in dtype else keras.config.floatx()
+
+
+def _json_number(value):
+    """`value` as a JSON-serializable number (NumPy float64 already is)."""
+    if isinstance(value, (int, float)):
+        return value
+    return float(value) if isinstance(value, np.floating) else int(value)
 
 
 def _integer_step(step):

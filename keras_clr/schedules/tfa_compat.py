@@ -24,9 +24,10 @@ class _AddonsCyclicalLearningRate(CyclicalLearningRate):
         return self.max_lr
 
     def get_config(self):
+        config = super().get_config()
         return {
-            "initial_learning_rate": self.base_lr,
-            "maximal_learning_rate": self.max_lr,
+            "initial_learning_rate": config["base_lr"],
+            "maximal_learning_rate": config["max_lr"],
             "step_size": self.step_size,
             "scale_mode": self.scale_mode,
             "name": self.name,
@@ -165,4 +166,6 @@ class ExponentialCyclicalLearningRate(_AddonsCyclicalLearningRate):
         )
 
     def get_config(self):
-        return {**super().get_config(), "gamma": self.gamma}
+        config = super().get_config()
+        config["gamma"] = CyclicalLearningRate.get_config(self)["gamma"]
+        return config

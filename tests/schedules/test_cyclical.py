@@ -343,3 +343,12 @@ def test_integral_float_step_sizes_are_accepted_as_int():
     assert schedule.step_size == 2000 and type(schedule.step_size) is int
     assert schedule.step_size_down == 1000
     assert type(schedule.step_size_down) is int
+
+
+def test_integer_bounds_give_a_float_learning_rate():
+    schedule = keras_clr.CyclicalLearningRate(
+        base_lr=np.int64(1), max_lr=2, step_size=4
+    )
+    lr = schedule(2)
+    assert keras.backend.standardize_dtype(lr.dtype) == "float32"
+    assert float(lr) == pytest.approx(1.5)

@@ -121,3 +121,19 @@ def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
     assert loaded["iterations"] == 7
     assert loaded["next_lr"] == pytest.approx(expected_next_lr, rel=1e-7)
     assert loaded["weight"] == pytest.approx(expected_weight, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "cls, peak",
+    [
+        (keras_clr.CyclicalLearningRate, 2.0),  # triangular
+        (keras_clr.ExponentialCyclicalLearningRate, 0.25 + 1.75 * 0.5**4),
+    ],
+)
+def test_numpy_scalar_arguments_give_a_json_config(cls, peak):
+    schedule = cls(
+        np.float32(0.25), np.int64(2), np.int32(4), gamma=np.float32(0.5)
+    )
+    config = json.loads(json.dumps(schedule.get_config()))
+    assert cls.from_config(config).get_config() == config
+    assert float(ops.convert_to_numpy(schedule(4))) == pytest.approx(peak)
