@@ -2,6 +2,7 @@
 
 from keras_clr.schedules import CyclicalLearningRate
 from keras_clr.schedules import ExponentialCyclicalLearningRate
+from keras_clr.schedules import OneCycle
 from keras_clr.schedules import ScalePolicy
 from keras_clr.schedules import Triangular2CyclicalLearningRate
 from keras_clr.schedules import TriangularCyclicalLearningRate
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CyclicalLearningRate",
     "ExponentialCyclicalLearningRate",
+    "OneCycle",
     "ScalePolicy",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",

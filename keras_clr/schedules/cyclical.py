@@ -7,6 +7,10 @@ import numpy as np
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._ops import constant as _constant
+from keras_clr.schedules._ops import float_dtype as _float_dtype
+from keras_clr.schedules._ops import integer_step as _integer_step
+from keras_clr.schedules._ops import json_number as _json_number
 from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
@@ -220,41 +224,6 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             "step_size_down": self.step_size_down,
             "name": self.name,
         }
-
-
-def _constant(value, dtype):
-    # Not ops.cast: that would round a Python float through float32 first.
-    return ops.convert_to_tensor(value, dtype=dtype)
-
-
-def _float_dtype(value) -> str:
-    """The dtype of a NumPy float, else `keras.config.floatx()`."""
-    dtype = keras.backend.standardize_dtype(getattr(value, "dtype", "int"))
-    return dtype if "float" in dtype else keras.config.floatx()
-
-
-def _json_number(value):
-    """`value` as a JSON-serializable number (NumPy float64 already is)."""
-    if isinstance(value, (int, float)):
-        return value
-    return float(value) if isinstance(value, np.floating) else int(value)
-
-
-def _integer_step(step):
-    """The step as an integer tensor; float steps are floored."""
-    step = ops.convert_to_tensor(step)
-    if "int" in keras.backend.standardize_dtype(step.dtype):
-        return step
-    return ops.cast(ops.floor(step), _widest_int())
-
-
-def _widest_int() -> str:
-    if keras.backend.backend() == "jax":
-        import jax
-
-        if not jax.config.jax_enable_x64:
-            return "int32"
-    return "int64"
 
 
 def _fits(value: int, int_dtype) -> bool:

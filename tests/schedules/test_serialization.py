@@ -35,6 +35,17 @@ SCHEDULES = {
     "tfa_exponential": lambda: keras_clr.ExponentialCyclicalLearningRate(
         0.1, 1.0, 30, gamma=0.98, name="expo"
     ),
+    "one_cycle": lambda: keras_clr.OneCycle(0.1, 300),
+    "one_cycle_three_phase": lambda: keras_clr.OneCycle(
+        0.2,
+        250,
+        pct_start=0.2,
+        anneal_strategy="linear",
+        div_factor=10,
+        final_div_factor=100,
+        three_phase=True,
+        name="oc3",
+    ),
 }
 STEPS = np.arange(0, 400, 7)
 
@@ -76,7 +87,8 @@ def test_keras_schedule_serialize_api_round_trip():
 
 
 @pytest.mark.parametrize(
-    "key", ["triangular2_named", "custom_policy", "tfa_exponential"]
+    "key",
+    ["triangular2_named", "custom_policy", "tfa_exponential", "one_cycle"],
 )
 def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
     schedule = SCHEDULES[key]()
