@@ -34,7 +34,7 @@ def main():
         "triangular, step_size=1000, step_size_down=3000",
     ]
     fig, axes = plt.subplots(len(schedules), 1, figsize=(8, 8), sharex=True)
-    for ax, schedule, label in zip(axes, schedules, labels):
+    for ax, schedule, label in zip(axes, schedules, labels, strict=True):
         lr = ops.convert_to_numpy(schedule(ops.convert_to_tensor(steps)))
         ax.plot(steps, lr)
         ax.set_title(f"CyclicalLearningRate: {label}", fontsize=10)
