@@ -1,5 +1,12 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
+from keras_clr.momentum import CyclicalMomentumAdam
+from keras_clr.momentum import CyclicalMomentumAdamax
+from keras_clr.momentum import CyclicalMomentumAdamW
+from keras_clr.momentum import CyclicalMomentumLion
+from keras_clr.momentum import CyclicalMomentumNadam
+from keras_clr.momentum import CyclicalMomentumSGD
+from keras_clr.momentum import cyclical_momentum
 from keras_clr.schedules import CyclicalLearningRate
 from keras_clr.schedules import ExponentialCyclicalLearningRate
 from keras_clr.schedules import OneCycle
@@ -11,9 +18,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CyclicalLearningRate",
+    "CyclicalMomentumAdam",
+    "CyclicalMomentumAdamax",
+    "CyclicalMomentumAdamW",
+    "CyclicalMomentumLion",
+    "CyclicalMomentumNadam",
+    "CyclicalMomentumSGD",
     "ExponentialCyclicalLearningRate",
     "OneCycle",
     "ScalePolicy",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
+    "cyclical_momentum",
 ]

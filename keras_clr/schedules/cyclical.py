@@ -181,16 +181,33 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
             dtype = _float_dtype(self.base_lr)
             base_lr = _constant(self.base_lr, dtype)
             max_lr = _constant(self.max_lr, dtype)
-            step = _integer_step(step)
-            period = self.cycle_length
-            fraction = _triangle(
-                _position(step, period), self.step_size, period, dtype
-            )
-            amplitude = (max_lr - base_lr) * fraction
-            scale = self._scale(step, dtype)
-            if scale is not None:
-                amplitude = amplitude * scale
-            return base_lr + amplitude
+            return base_lr + (max_lr - base_lr) * self._height(step, dtype)
+
+    def momentum(
+        self, step, base_momentum: float = 0.85, max_momentum: float = 0.95
+    ):
+        """The cyclical momentum at `step`: the LR's mirror image.
+
+        It is `max_momentum` where the LR is `base_lr` and falls to
+        `base_momentum` where the LR peaks, scaled like the LR's amplitude
+        (PyTorch's `CyclicLR(cycle_momentum=True)`). Optimizers made with
+        `keras_clr.cyclical_momentum` read it at every step.
+        """
+        with keras.name_scope(self.name):
+            dtype = keras.config.floatx()
+            low = _constant(base_momentum, dtype)
+            high = _constant(max_momentum, dtype)
+            return high - (high - low) * self._height(step, dtype)
+
+    def _height(self, step, dtype):
+        """Where `step` is between the bounds: 0 at `base_lr`, 1 at `max_lr`."""
+        step = _integer_step(step)
+        period = self.cycle_length
+        height = _triangle(
+            _position(step, period), self.step_size, period, dtype
+        )
+        scale = self._scale(step, dtype)
+        return height if scale is None else height * scale
 
     def _scale(self, step, dtype):
         """The amplitude factor, or None when it is constantly 1."""

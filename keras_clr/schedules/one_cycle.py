@@ -170,45 +170,62 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
 
     def phases(self):
         """`(end_step, start_lr, end_lr)` of each phase, as in PyTorch."""
-        warmup = self.pct_start * self.total_steps
-        last = self.total_steps - 1
+        lrs = [self.initial_lr, self.max_lr, self.min_lr]
         if self.three_phase:
-            return [
-                (warmup - 1, self.initial_lr, self.max_lr),
-                (2 * warmup - 2, self.max_lr, self.initial_lr),
-                (last, self.initial_lr, self.min_lr),
-            ]
-        return [
-            (warmup - 1, self.initial_lr, self.max_lr),
-            (last, self.max_lr, self.min_lr),
-        ]
+            lrs = [self.initial_lr, self.max_lr, self.initial_lr, self.min_lr]
+        ends = self._phase_ends()
+        return [(ends[i], lrs[i], lrs[i + 1]) for i in range(len(ends))]
+
+    def _phase_ends(self):
+        warmup = self.pct_start * self.total_steps
+        if self.three_phase:
+            return [warmup - 1, 2 * warmup - 2, self.total_steps - 1]
+        return [warmup - 1, self.total_steps - 1]
 
     def __call__(self, step):
         with keras.name_scope(self.name):
-            dtype = float_dtype(self.max_lr)
-            # Past the end the rate holds its minimum; clipping first also
-            # keeps the integer arithmetic below from overflowing.
-            step = ops.clip(integer_step(step), 0, self.total_steps)
-            anneal = _cosine if self.anneal_strategy == "cos" else _linear
-            phases = self.phases()
-            starts = [0.0] + [end for end, _, _ in phases[:-1]]
-            lr = None
-            # From the last phase back: an earlier phase takes every step up
-            # to its end, as PyTorch picks the first phase that isn't over.
-            for start, (end, lr_start, lr_end) in reversed(
-                list(zip(starts, phases, strict=True))
-            ):
-                value = anneal(
-                    constant(lr_start, dtype),
-                    constant(lr_end, dtype),
-                    _fraction(step, start, end, dtype),
-                )
-                if lr is None:
-                    lr = value
-                else:
-                    in_phase = step <= constant(math.floor(end), step.dtype)
-                    lr = ops.where(in_phase, value, lr)
-            return lr
+            lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
+            return self._interpolate(step, lrs, float_dtype(self.max_lr))
+
+    def momentum(
+        self, step, base_momentum: float = 0.85, max_momentum: float = 0.95
+    ):
+        """The cyclical momentum at `step`, as in PyTorch's `OneCycleLR`.
+
+        `max_momentum` at the start, `base_momentum` at the LR's peak, back
+        to `max_momentum` as the LR anneals (and held there through the
+        third phase). Optimizers made with `keras_clr.cyclical_momentum`
+        read it at every step.
+        """
+        with keras.name_scope(self.name):
+            values = [max_momentum, base_momentum, max_momentum]
+            if self.three_phase:
+                values.append(max_momentum)
+            return self._interpolate(step, values, keras.config.floatx())
+
+    def _interpolate(self, step, values, dtype):
+        """Anneals from `values[i]` to `values[i + 1]` over phase `i`."""
+        # Past the end the value holds; clipping first also keeps the
+        # integer arithmetic below from overflowing.
+        step = ops.clip(integer_step(step), 0, self.total_steps)
+        anneal = _cosine if self.anneal_strategy == "cos" else _linear
+        ends = self._phase_ends()
+        starts = [0.0] + ends[:-1]
+        result = None
+        # From the last phase back: an earlier phase takes every step up to
+        # its end, as PyTorch picks the first phase that isn't over.
+        for i in reversed(range(len(ends))):
+            value = anneal(
+                constant(values[i], dtype),
+                constant(values[i + 1], dtype),
+                _fraction(step, starts[i], ends[i], dtype),
+            )
+            if result is None:
+                result = value
+            else:
+                in_phase = step <= constant(math.floor(ends[i]), step.dtype)
+                result = ops.where(in_phase, value, result)
+        return result
 
     def get_config(self):
         return {
