@@ -1,6 +1,6 @@
-"""Renders the README's schedule figure: docs/cyclical_modes.png.
+"""Renders the README's figures: docs/cyclical_modes.png, docs/one_cycle.png.
 
-    python docs/make_figures.py
+python docs/make_figures.py
 """
 
 import os
@@ -44,6 +44,36 @@ def main():
     axes[-1].set_xlabel("step (optimizer.iterations)")
     fig.tight_layout()
     path = os.path.join(HERE, "cyclical_modes.png")
+    fig.savefig(path, dpi=80)
+    print(path)
+    one_cycle()
+
+
+def one_cycle():
+    steps = np.arange(0, 3_001)
+    fig, axes = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True)
+    for ax, three_phase in zip(axes, (False, True), strict=True):
+        schedule = keras_clr.OneCycle(
+            max_lr=0.1, total_steps=3_000, three_phase=three_phase
+        )
+        tensor = ops.convert_to_tensor(steps)
+        lr = ops.convert_to_numpy(schedule(tensor))
+        momentum = ops.convert_to_numpy(schedule.momentum(tensor, 0.85, 0.95))
+        ax.plot(steps, lr, color="tab:blue")
+        ax.set_ylabel("learning rate", color="tab:blue")
+        twin = ax.twinx()
+        twin.plot(steps, momentum, color="tab:orange")
+        twin.set_ylabel("momentum", color="tab:orange")
+        ax.set_title(
+            "OneCycle(max_lr=0.1, total_steps=3000"
+            + (", three_phase=True)" if three_phase else ")")
+            + " with cyclical_momentum(0.85, 0.95)",
+            fontsize=10,
+        )
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("step (optimizer.iterations)")
+    fig.tight_layout()
+    path = os.path.join(HERE, "one_cycle.png")
     fig.savefig(path, dpi=80)
     print(path)
 
