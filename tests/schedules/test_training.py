@@ -148,13 +148,15 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device():
         from tests.helpers import (
             WeightRecorder, unit_gradient_data, unit_gradient_model)
 
-        def run(strategy):
+        def run(strategy, momentum=False):
             with strategy.scope():
                 schedule = keras_clr.CyclicalLearningRate(
                     base_lr=0.01, max_lr=0.05, step_size=5, step_size_down=3,
                     mode="triangular2")
-                model = unit_gradient_model(
-                    keras.optimizers.SGD(learning_rate=schedule))
+                optimizer = keras.optimizers.SGD(learning_rate=schedule)
+                if momentum:
+                    optimizer = keras_clr.cyclical_momentum(optimizer)
+                model = unit_gradient_model(optimizer)
             recorder = WeightRecorder()
             x, y = unit_gradient_data(20, batch_size=4)
             model.fit(x, y, batch_size=4, shuffle=False, verbose=0,
@@ -166,11 +168,16 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device():
             replicas=mirrored.num_replicas_in_sync,
             mirrored=run(mirrored),
             single=run(tf.distribute.get_strategy()),
+            mirrored_momentum=run(mirrored, momentum=True),
+            single_momentum=run(tf.distribute.get_strategy(), momentum=True),
         )))
         """
     )
     assert result["replicas"] == 2
     assert result["mirrored"] == result["single"]
+    # Cyclical momentum too (the momentum tensor crosses into the merge).
+    assert result["mirrored_momentum"] == result["single_momentum"]
+    assert result["mirrored_momentum"] != result["mirrored"]
     iterations = [it for it, _ in result["mirrored"]]
     assert iterations == list(range(1, 21))
     weights = np.array([w for _, w in result["mirrored"]])
