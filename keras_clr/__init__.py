@@ -1,5 +1,8 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
+from keras_clr.callbacks import CyclicLR
+from keras_clr.callbacks import LearningRateLogger
+from keras_clr.callbacks import ReduceLRBoundsOnPlateau
 from keras_clr.momentum import CyclicalMomentumAdam
 from keras_clr.momentum import CyclicalMomentumAdamax
 from keras_clr.momentum import CyclicalMomentumAdamW
@@ -7,6 +10,9 @@ from keras_clr.momentum import CyclicalMomentumLion
 from keras_clr.momentum import CyclicalMomentumNadam
 from keras_clr.momentum import CyclicalMomentumSGD
 from keras_clr.momentum import cyclical_momentum
+from keras_clr.plotting import plot_history
+from keras_clr.plotting import plot_schedule
+from keras_clr.schedules import AdjustedSchedule
 from keras_clr.schedules import CyclicalLearningRate
 from keras_clr.schedules import ExponentialCyclicalLearningRate
 from keras_clr.schedules import OneCycle
@@ -17,6 +23,9 @@ from keras_clr.schedules import TriangularCyclicalLearningRate
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdjustedSchedule",
+    "CyclicLR",
+    "LearningRateLogger",
     "CyclicalLearningRate",
     "CyclicalMomentumAdam",
     "CyclicalMomentumAdamax",
@@ -26,8 +35,11 @@ __all__ = [
     "CyclicalMomentumSGD",
     "ExponentialCyclicalLearningRate",
     "OneCycle",
+    "ReduceLRBoundsOnPlateau",
     "ScalePolicy",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
     "cyclical_momentum",
+    "plot_history",
+    "plot_schedule",
 ]

@@ -1,0 +1,193 @@
+"""A callback that records the learning rate of every optimizer step."""
+
+import logging
+import os
+import warnings
+
+import keras
+import numpy as np
+from keras import ops
+
+logger = logging.getLogger(__name__)
+
+
+class LearningRateLogger(keras.callbacks.Callback):
+    """Records the learning rate every optimizer step applied.
+
+    Works with any learning rate: a keras_clr or Keras
+    `LearningRateSchedule`, or a plain (variable) learning rate that other
+    callbacks change. It
+
+    - keeps `history`: `'iterations'` and `'lr'`, one entry per optimizer
+      step, also inside an execution of `steps_per_execution > 1`;
+    - adds `learning_rate` to the batch logs (so Keras' `TensorBoard` with
+      `update_freq="batch"` plots it) and to the epoch logs (so it lands in
+      `History.history`);
+    - with a `log_dir`, writes a `learning_rate` scalar for every step
+      (the step is the optimizer iteration) to TensorBoard event files, so
+      cycles shorter than an epoch are visible whatever `update_freq` and
+      `steps_per_execution` are.
+
+    The off-by-one: Keras increments `optimizer.iterations` after applying
+    the gradients. The step that moved `iterations` from `i` to `i + 1`
+    applied `schedule(i)`; it is recorded as iteration `i + 1`, with that LR,
+    as the classic `CyclicLR` callback did. The logged `learning_rate` of a
+    batch or epoch is the LR its last step applied.
+
+    The schedule is a function of the step, so a schedule's LRs for an
+    epoch are computed in one vectorized call when the epoch begins; a
+    plain learning rate is read before each execution. Neither adds work to
+    the train step.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_clr
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer=keras.optimizers.SGD(
+    ...     keras_clr.CyclicalLearningRate(0.1, 0.5, step_size=2)), loss="mse")
+    >>> lr_log = keras_clr.LearningRateLogger()
+    >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=2,
+    ...               callbacks=[lr_log], verbose=0)
+    >>> lr_log.history["iterations"]
+    [1, 2, 3, 4]
+    >>> [round(lr, 2) for lr in lr_log.history["lr"]]
+    [0.1, 0.3, 0.5, 0.3]
+
+    Args:
+        log_dir: Optional directory for TensorBoard event files.
+        name: Name of the logged value, `"learning_rate"` by default.
+    """
+
+    def __init__(self, log_dir: str | None = None, name: str = "learning_rate"):
+        super().__init__()
+        if log_dir is not None:
+            log_dir = os.fspath(log_dir)
+            if os.path.exists(log_dir) and not os.path.isdir(log_dir):
+                raise ValueError(
+                    "Argument `log_dir` must be a directory (it is created if "
+                    f"missing). Received: log_dir={log_dir!r}, a file"
+                )
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                "Argument `name` must be a non-empty string. "
+                f"Received: name={name!r}"
+            )
+        self.log_dir = log_dir
+        self.name = name
+        self.history = {}
+        self._writer = None
+        self._pending_events = []
+        self._epoch_lrs = None
+
+    # Each hook starts from the optimizer's own counters, so the callback
+    # may be used in several fits and after a reload.
+    def _optimizer(self):
+        optimizer = self.model.optimizer
+        # A LossScaleOptimizer steps its inner optimizer.
+        return getattr(optimizer, "inner_optimizer", optimizer)
+
+    def _iterations(self) -> int:
+        return int(ops.convert_to_numpy(self._optimizer().iterations))
+
+    def _schedule(self):
+        lr = self._optimizer()._learning_rate
+        schedule_cls = keras.optimizers.schedules.LearningRateSchedule
+        return lr if isinstance(lr, schedule_cls) else None
+
+    def _lrs_for(self, steps):
+        """The learning rates `schedule(step)` for an array of steps."""
+        schedule = self._schedule()
+        if schedule is None:
+            return np.full(len(steps), self._current_value)
+        dtype = "int32" if keras.backend.backend() == "jax" else "int64"
+        lrs = schedule(ops.convert_to_tensor(np.asarray(steps), dtype=dtype))
+        lrs = np.asarray(ops.convert_to_numpy(lrs), dtype=np.float64)
+        return np.broadcast_to(lrs, (len(steps),))
+
+    def on_train_begin(self, logs=None):
+        self._last = self._iterations()
+        if self.log_dir is not None and self._writer is None:
+            self._writer = self._make_writer()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = self._last
+        steps = (self.params or {}).get("steps") or 0
+        self._epoch_lrs = None
+        if self._schedule() is not None and steps:
+            self._epoch_lrs = self._lrs_for(
+                np.arange(self._last, self._last + steps)
+            )
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._schedule() is None:
+            # A plain LR holds for the whole execution; read it now, before
+            # the steps apply it (a callback may have just changed it).
+            lr = self._optimizer().learning_rate
+            self._current_value = float(ops.convert_to_numpy(lr))
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs if logs is not None else {}
+        now = self._iterations()
+        if now <= self._last:
+            return  # No step was applied (e.g. a skipped mixed-precision step).
+        steps = np.arange(self._last, now)
+        lrs = self._cached(steps)
+        self._last = now
+        self.history.setdefault("iterations", []).extend((steps + 1).tolist())
+        self.history.setdefault("lr", []).extend(lrs.tolist())
+        logs[self.name] = float(lrs[-1])
+        if self.log_dir is not None:
+            self._pending_events.append((steps, lrs))
+
+    def _cached(self, steps):
+        if self._epoch_lrs is not None:
+            index = steps - self._epoch_start
+            if index[-1] < len(self._epoch_lrs):
+                return self._epoch_lrs[index]
+        return self._lrs_for(steps)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        if self.history.get("lr"):
+            logs[self.name] = self.history["lr"][-1]
+        self._flush()
+
+    def on_train_end(self, logs=None):
+        self._flush()
+
+    def _make_writer(self):
+        import tensorflow as tf
+
+        try:
+            os.makedirs(self.log_dir, exist_ok=True)
+            return tf.summary.create_file_writer(self.log_dir)
+        except Exception as error:
+            raise ValueError(
+                "Cannot write TensorBoard events to argument `log_dir`: "
+                f"{error}. Received: log_dir={self.log_dir!r}"
+            ) from error
+
+    def _flush(self):
+        """Writes the buffered per-step scalars; reports any failure."""
+        if not self._pending_events or self._writer is None:
+            return
+        import tensorflow as tf
+
+        steps = np.concatenate([s for s, _ in self._pending_events]) + 1
+        lrs = np.concatenate([v for _, v in self._pending_events])
+        self._pending_events = []
+        try:
+            with self._writer.as_default():
+                for step, lr in zip(steps.tolist(), lrs.tolist(), strict=True):
+                    tf.summary.scalar(self.name, lr, step=step)
+            self._writer.flush()
+        except Exception as error:
+            # Training goes on; the failure is reported, not dropped.
+            message = (
+                f"LearningRateLogger could not write TensorBoard events to "
+                f"{self.log_dir!r}: {error}"
+            )
+            logger.error(message)
+            self.history.setdefault("errors", []).append(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=2)

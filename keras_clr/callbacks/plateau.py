@@ -1,0 +1,189 @@
+"""Scale a cyclical schedule's bounds down when a metric plateaus."""
+
+import logging
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_clr import _validation
+from keras_clr.schedules.adjusted import AdjustedSchedule
+
+logger = logging.getLogger(__name__)
+
+
+class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
+    """`ReduceLROnPlateau` for cyclical schedules: lowers both bounds.
+
+    Keras' `ReduceLROnPlateau` raises a `TypeError` on an optimizer built
+    with a schedule. This callback instead multiplies the whole schedule
+    (lower and upper bound alike) by `factor` when `monitor` has not
+    improved for `patience` epochs. The optimizer's keras_clr schedule is
+    wrapped once in a `keras_clr.AdjustedSchedule`, whose scale is a
+    variable read inside the train step: a change takes effect at the next
+    step with no retrace on TensorFlow and PyTorch (JAX compiles variables
+    outside the optimizer's state as constants, so there the train step is
+    traced once more per change). The scale is part of the schedule's
+    config, so `model.save` keeps it. Each change is logged, and kept in
+    `history` (epoch and new scale).
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_clr
+    >>> schedule = keras_clr.CyclicalLearningRate(0.01, 0.1, step_size=4)
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
+    >>> plateau = keras_clr.ReduceLRBoundsOnPlateau(
+    ...     monitor="loss", factor=0.5, patience=0, min_delta=1e9)
+    >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=4,
+    ...               epochs=3, callbacks=[plateau], verbose=0)
+    >>> plateau.history
+    [(1, 0.5), (2, 0.25)]
+
+    Args:
+        monitor: Quantity to monitor.
+        factor: Factor on the bounds at each reduction, in `(0, 1)`.
+        patience: Epochs without improvement before a reduction.
+        verbose: 1 prints each change.
+        mode: `"auto"`, `"min"` or `"max"`.
+        min_delta: Least change that counts as an improvement.
+        cooldown: Epochs to wait after a reduction before counting again.
+        min_lr: The schedule's upper bound is not scaled below this.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ):
+        super().__init__()
+        _validation.check_finite("factor", factor)
+        if not 0 < factor < 1:
+            raise ValueError(
+                "Argument `factor` must be in (0, 1). "
+                f"Received: factor={factor}"
+            )
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            _validation.check_finite(name, value)
+            if value < 0 or int(value) != value:
+                raise ValueError(
+                    f"Argument `{name}` must be an integer >= 0. "
+                    f"Received: {name}={value}"
+                )
+        _validation.check_choice("mode", mode, ("auto", "min", "max"))
+        _validation.check_non_negative("min_delta", min_delta)
+        _validation.check_non_negative("min_lr", min_lr)
+        self.monitor = monitor
+        self.factor = factor
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.mode = mode
+        self.min_delta = min_delta
+        self.cooldown = int(cooldown)
+        self.min_lr = min_lr
+        self.history = []
+        self._reset_counters()
+
+    def _reset_counters(self):
+        minimize = self.mode == "min" or (
+            self.mode == "auto" and "acc" not in self.monitor
+        )
+        self._better = (
+            (lambda a, b: a < b - self.min_delta)
+            if minimize
+            else (lambda a, b: a > b + self.min_delta)
+        )
+        self.best = np.inf if minimize else -np.inf
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def _optimizer(self):
+        optimizer = self.model.optimizer
+        return getattr(optimizer, "inner_optimizer", optimizer)
+
+    def _bind(self, strict):
+        """Wraps the optimizer's schedule; True when it is in place."""
+        optimizer = self._optimizer()
+        current = optimizer._learning_rate
+        if isinstance(current, AdjustedSchedule):
+            self.schedule = current
+            return True
+        if callable(getattr(current, "momentum", None)):
+            self.schedule = AdjustedSchedule(current)
+            optimizer.learning_rate = self.schedule
+            self.model.train_function = None
+            return True
+        if strict:
+            raise ValueError(
+                "ReduceLRBoundsOnPlateau needs an optimizer whose learning "
+                "rate is a keras_clr schedule (CyclicalLearningRate, "
+                "OneCycle, or the CyclicLR callback's). For a float learning "
+                "rate use keras.callbacks.ReduceLROnPlateau. Received: "
+                f"learning_rate={current!r}"
+            )
+        return False
+
+    def set_model(self, model):
+        super().set_model(model)
+        if getattr(model, "optimizer", None) is not None:
+            # Before `fit` makes its train function; a CyclicLR callback
+            # later in the list installs its schedule afterwards.
+            self._bind(strict=False)
+
+    def on_train_begin(self, logs=None):
+        self._bind(strict=True)
+        self._reset_counters()
+
+    def _upper_bound(self):
+        inner = self.schedule.schedule
+        return float(getattr(inner, "max_lr", 0.0) or 0.0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        current = logs.get(self.monitor)
+        if current is None:
+            logger.warning(
+                "ReduceLRBoundsOnPlateau: metric `%s` is not available; "
+                "available metrics: %s",
+                self.monitor,
+                ",".join(logs),
+            )
+            return
+        scale = float(ops.convert_to_numpy(self.schedule.scale))
+        logs["lr_bounds_scale"] = scale
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._better(current, self.best):
+            self.best = current
+            self.wait = 0
+            return
+        if self.cooldown_counter > 0:
+            return
+        self.wait += 1
+        if self.wait <= self.patience:
+            return
+        upper = self._upper_bound()
+        floor = self.min_lr / upper if upper > 0 else 0.0
+        new_scale = max(scale * self.factor, floor)
+        if new_scale < scale:
+            self.schedule.scale.assign(new_scale)
+            if keras.backend.backend() == "jax":
+                self.model.make_train_function(force=True)
+            self.history.append((epoch, new_scale))
+            message = (
+                f"Epoch {epoch + 1}: ReduceLRBoundsOnPlateau scaled the "
+                f"learning rate bounds to {new_scale:.4g}x."
+            )
+            logger.info(message)
+            if self.verbose:
+                print(message)
+            self.cooldown_counter = self.cooldown
+            self.wait = 0

@@ -1,0 +1,120 @@
+"""Plots of schedules and of what the learning rate did (matplotlib)."""
+
+import numpy as np
+from keras import ops
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "keras_clr's plots need matplotlib: "
+            "pip install 'keras-clr[plot]' (or pip install matplotlib)"
+        ) from error
+    return plt
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=(7, 3.5))
+    return ax
+
+
+def plot_schedule(schedule, steps, ax=None):
+    """Draws `schedule(step)` against the step.
+
+    Args:
+        schedule: A learning rate schedule (any callable of the step).
+        steps: The number of steps to draw (from 0), or the steps
+            themselves.
+        ax: Matplotlib axes to draw on; a new figure if `None`.
+
+    Returns:
+        The axes.
+    """
+    steps = np.arange(steps) if np.ndim(steps) == 0 else np.asarray(steps)
+    if steps.size == 0:
+        raise ValueError(
+            f"Argument `steps` must not be empty. Received: steps={steps!r}"
+        )
+    ax = _axes(ax)
+    lrs = ops.convert_to_numpy(schedule(ops.convert_to_tensor(steps)))
+    ax.plot(steps, np.broadcast_to(lrs, steps.shape))
+    ax.set_xlabel("step (optimizer.iterations)")
+    ax.set_ylabel("learning rate")
+    ax.set_title(getattr(schedule, "name", type(schedule).__name__))
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_history(history_or_callback, ax=None, metric=None):
+    """Draws what the learning rate did during training.
+
+    With `metric=None`: the learning rate against the iteration. With a
+    metric name (`"loss"`, `"accuracy"`, ...): that metric against the
+    learning rate it was trained with.
+
+    Args:
+        history_or_callback: A `keras_clr.CyclicLR` or
+            `keras_clr.LearningRateLogger` (per step), a Keras `History`
+            (per epoch, with `learning_rate` in its logs), or their
+            `history` dict.
+        ax: Matplotlib axes to draw on; a new figure if `None`.
+        metric: Optional metric to draw against the learning rate.
+
+    Returns:
+        The axes.
+    """
+    history = getattr(history_or_callback, "history", history_or_callback)
+    if not isinstance(history, dict):
+        raise ValueError(
+            "Argument `history_or_callback` must be a CyclicLR or "
+            "LearningRateLogger callback, a Keras History, or a history "
+            f"dict. Received: {history_or_callback!r}"
+        )
+    if "lr" in history and "iterations" in history:
+        x, lrs, unit = history["iterations"], history["lr"], "iteration"
+    elif "learning_rate" in history:
+        lrs = history["learning_rate"]
+        x, unit = np.arange(1, len(lrs) + 1), "epoch"
+    else:
+        raise ValueError(
+            "The history has no learning rate: expected 'lr' and "
+            "'iterations' (keras_clr callbacks) or 'learning_rate' (a Keras "
+            f"History with a LearningRateLogger). Keys: {sorted(history)}"
+        )
+    ax = _axes(ax)
+    if metric is None:
+        ax.plot(x, lrs)
+        ax.set_xlabel(unit)
+        ax.set_ylabel("learning rate")
+    else:
+        if metric not in history:
+            raise ValueError(
+                f"Argument `metric` is not in the history. Received: "
+                f"metric={metric!r}; keys: {sorted(history)}"
+            )
+        values = history[metric]
+        lrs = _align(history_or_callback, history, values, lrs)
+        ax.plot(lrs, values, ".", markersize=3)
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _align(callback, history, values, lrs):
+    """The LR for each metric value (metrics come once per execution)."""
+    if len(values) == len(lrs):
+        return lrs
+    log_iterations = getattr(callback, "log_iterations", None)
+    if log_iterations and len(log_iterations) == len(values):
+        index = {it: i for i, it in enumerate(history["iterations"])}
+        return [lrs[index[it]] for it in log_iterations]
+    raise ValueError(
+        f"Cannot pair {len(values)} metric values with {len(lrs)} learning "
+        "rates; pass the CyclicLR callback itself, which knows at which "
+        "iteration each metric was logged."
+    )

@@ -1,0 +1,95 @@
+"""A schedule moved in time and scaled in height, while training runs."""
+
+import keras
+from keras import ops
+
+from keras_clr import _validation
+from keras_clr.schedules._ops import integer_step
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class AdjustedSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """`scale * schedule(step - start_step)`, with a scale that can change.
+
+    The callbacks use it: `CyclicLR.reset()` restarts a cycle at the current
+    step (`start_step`), and `ReduceLRBoundsOnPlateau` multiplies both
+    bounds by `scale`. The scale is a non-trainable variable read inside the
+    compiled train step, so changing it needs no retrace on TensorFlow and
+    PyTorch; `get_config` stores its current value, so it survives
+    `model.save`. Before `start_step` the wrapped schedule sees step 0.
+
+    Example:
+
+    >>> import keras_clr
+    >>> clr = keras_clr.CyclicalLearningRate(0.1, 0.5, step_size=2)
+    >>> adjusted = keras_clr.AdjustedSchedule(clr, scale=0.5, start_step=10)
+    >>> [round(float(adjusted(s)), 3) for s in (10, 11, 12)]
+    [0.05, 0.15, 0.25]
+
+    Args:
+        schedule: The schedule to adjust (a serialized one is accepted).
+        scale: Factor on the learning rate, `> 0`.
+        start_step: Step at which the wrapped schedule's step 0 falls.
+        name: Name of the operation.
+    """
+
+    def __init__(
+        self,
+        schedule,
+        scale: float = 1.0,
+        start_step: int = 0,
+        name: str = "AdjustedSchedule",
+    ):
+        super().__init__()
+        if isinstance(schedule, dict):
+            schedule = keras.saving.deserialize_keras_object(schedule)
+        if not isinstance(
+            schedule, keras.optimizers.schedules.LearningRateSchedule
+        ):
+            raise ValueError(
+                "Argument `schedule` must be a `LearningRateSchedule`. "
+                f"Received: schedule={schedule!r}"
+            )
+        _validation.check_finite("scale", scale)
+        if scale <= 0:
+            raise ValueError(
+                f"Argument `scale` must be > 0. Received: scale={scale}"
+            )
+        _validation.check_finite("start_step", start_step)
+        if start_step < 0 or int(start_step) != start_step:
+            raise ValueError(
+                "Argument `start_step` must be an integer >= 0. "
+                f"Received: start_step={start_step}"
+            )
+        self.schedule = schedule
+        self.start_step = int(start_step)
+        self.name = _validation.check_name("name", name)
+        self.scale = keras.Variable(
+            float(scale), dtype="float32", trainable=False, name="lr_scale"
+        )
+
+    def _shifted(self, step):
+        step = integer_step(step)
+        if not self.start_step:
+            return step
+        shifted = step - ops.convert_to_tensor(self.start_step, step.dtype)
+        return ops.where(shifted > 0, shifted, ops.zeros_like(shifted))
+
+    def __call__(self, step):
+        with keras.name_scope(self.name):
+            lr = self.schedule(self._shifted(step))
+            return lr * ops.cast(self.scale, lr.dtype)
+
+    def momentum(self, step, base_momentum=0.85, max_momentum=0.95):
+        """The wrapped schedule's momentum, moved by `start_step`."""
+        return self.schedule.momentum(
+            self._shifted(step), base_momentum, max_momentum
+        )
+
+    def get_config(self):
+        return {
+            "schedule": keras.saving.serialize_keras_object(self.schedule),
+            "scale": float(ops.convert_to_numpy(self.scale)),
+            "start_step": self.start_step,
+            "name": self.name,
+        }
