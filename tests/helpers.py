@@ -69,3 +69,19 @@ def run_fresh(code, env=None):
             f"fresh process failed ({result.returncode}):\n{result.stderr}"
         )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def read_scalars(log_dir, tag):
+    """{step: value} of a scalar tag, read back from TensorBoard events."""
+    import glob
+
+    import tensorflow as tf
+
+    values = {}
+    pattern = os.path.join(log_dir, "**", "events.out.tfevents.*")
+    for path in glob.glob(pattern, recursive=True):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return values
