@@ -173,7 +173,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         upper = self._upper_bound()
         floor = self.min_lr / upper if upper > 0 else 0.0
         new_scale = max(scale * self.factor, floor)
-        if new_scale < scale:
+        if new_scale < scale * (1 - 1e-6):  # the variable is float32
             self.schedule.scale.assign(new_scale)
             if keras.backend.backend() == "jax":
                 self.model.make_train_function(force=True)
