@@ -36,6 +36,12 @@ SCHEDULES = {
         0.1, 1.0, 30, gamma=0.98, name="expo"
     ),
     "one_cycle": lambda: keras_clr.OneCycle(0.1, 300),
+    "adjusted": lambda: keras_clr.AdjustedSchedule(
+        keras_clr.CyclicalLearningRate(0.01, 0.1, 20, mode="triangular2"),
+        scale=0.25,
+        start_step=30,
+        name="adj",
+    ),
     "one_cycle_three_phase": lambda: keras_clr.OneCycle(
         0.2,
         250,
@@ -88,7 +94,13 @@ def test_keras_schedule_serialize_api_round_trip():
 
 @pytest.mark.parametrize(
     "key",
-    ["triangular2_named", "custom_policy", "tfa_exponential", "one_cycle"],
+    [
+        "triangular2_named",
+        "custom_policy",
+        "tfa_exponential",
+        "one_cycle",
+        "adjusted",
+    ],
 )
 def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
     schedule = SCHEDULES[key]()

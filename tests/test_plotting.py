@@ -1,0 +1,92 @@
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import keras_clr
+from tests.helpers import unit_gradient_data
+from tests.helpers import unit_gradient_model
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+
+def test_plot_schedule_renders(tmp_path):
+    schedule = keras_clr.CyclicalLearningRate(0.001, 0.006, 50)
+    ax = keras_clr.plot_schedule(schedule, 201)
+    x, y = ax.lines[0].get_data()
+    np.testing.assert_array_equal(x, np.arange(201))
+    assert y[0] == pytest.approx(0.001) and y[50] == pytest.approx(0.006)
+    assert ax.get_ylabel() == "learning rate"
+    path = tmp_path / "schedule.png"
+    ax.figure.savefig(path)
+    assert path.stat().st_size > 5000
+
+
+def test_plot_schedule_on_given_axes():
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    out = keras_clr.plot_schedule(keras_clr.OneCycle(0.1, 100), [0, 29, 99], ax)
+    assert out is ax
+    np.testing.assert_allclose(
+        ax.lines[0].get_ydata(), [0.004, 0.1, 4e-7], rtol=1e-5
+    )
+    with pytest.raises(ValueError, match="must not be empty"):
+        keras_clr.plot_schedule(keras_clr.OneCycle(0.1, 100), [])
+
+
+def run_cyclic_lr(steps_per_execution=1):
+    model = unit_gradient_model(
+        keras.optimizers.SGD(0.1), steps_per_execution=steps_per_execution
+    )
+    clr = keras_clr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=4)
+    x, y = unit_gradient_data(32)
+    model.fit(x, y, batch_size=2, verbose=0, callbacks=[clr])
+    return clr
+
+
+def test_plot_history_lr_and_metric(tmp_path):
+    clr = run_cyclic_lr()
+    ax = keras_clr.plot_history(clr)
+    x, y = ax.lines[0].get_data()
+    assert list(x) == clr.history["iterations"]
+    assert list(y) == clr.history["lr"]
+    ax = keras_clr.plot_history(clr, metric="loss")
+    x, y = ax.lines[0].get_data()
+    assert list(x) == clr.history["lr"] and list(y) == clr.history["loss"]
+    assert ax.get_xlabel() == "learning rate" and ax.get_ylabel() == "loss"
+    ax.figure.savefig(tmp_path / "history.png")
+
+
+def test_plot_history_pairs_metrics_logged_once_per_execution():
+    if keras.backend.backend() == "torch":
+        pytest.skip("steps_per_execution must be 1 on torch")
+    clr = run_cyclic_lr(steps_per_execution=8)
+    ax = keras_clr.plot_history(clr, metric="loss")
+    x, _ = ax.lines[0].get_data()
+    assert list(x) == [clr.history["lr"][i] for i in (7, 15, 23, 31)]
+    with pytest.raises(ValueError, match="Cannot pair 4 metric values"):
+        keras_clr.plot_history(dict(clr.history), metric="loss")
+
+
+def test_plot_history_of_a_keras_history():
+    model = unit_gradient_model(
+        keras.optimizers.SGD(keras_clr.CyclicalLearningRate(0.01, 0.05, 4))
+    )
+    x, y = unit_gradient_data(4)
+    history = model.fit(x, y, batch_size=2, epochs=3, verbose=0,
+                        callbacks=[keras_clr.LearningRateLogger()])  # fmt: skip
+    ax = keras_clr.plot_history(history)
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
+    with pytest.raises(ValueError, match="has no learning rate"):
+        keras_clr.plot_history({"loss": [1.0]})
+    with pytest.raises(ValueError, match="`metric` is not in the history"):
+        keras_clr.plot_history(history, metric="accuracy")
+
+
+def test_missing_matplotlib_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install 'keras-clr\[plot\]'"):
+        keras_clr.plot_schedule(keras_clr.CyclicalLearningRate(), 10)
