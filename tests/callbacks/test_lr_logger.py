@@ -120,3 +120,42 @@ def test_invalid_arguments(tmp_path):
         keras_clr.LearningRateLogger(log_dir=str(a_file))
     with pytest.raises(ValueError, match=r"Argument `name` must be"):
         keras_clr.LearningRateLogger(name="")
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.data")
+def test_epoch_of_unknown_length_ending_inside_an_execution():
+    import tensorflow as tf
+
+    x, y = unit_gradient_data(20)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
+    data = data.filter(lambda *_: True)  # the length is now unknown
+    model = unit_gradient_model(
+        keras.optimizers.SGD(keras_clr.CyclicalLearningRate(**CLR)),
+        steps_per_execution=8,
+    )
+    logger = keras_clr.LearningRateLogger()
+    model.fit(data, epochs=2, verbose=0, callbacks=[logger])
+    assert logger.history["iterations"] == list(range(1, 41))
+    np.testing.assert_allclose(
+        logger.history["lr"], cyclical_reference(range(40), **CLR), rtol=1e-6
+    )
+
+
+@pytest.mark.skipif(BACKEND == "torch", reason="float16 matmul on torch CPU")
+def test_under_a_loss_scale_optimizer():
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = unit_gradient_model(
+            keras.optimizers.SGD(keras_clr.CyclicalLearningRate(**CLR))
+        )
+        logger = keras_clr.LearningRateLogger()
+        x, y = unit_gradient_data(12)
+        model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
+                  callbacks=[logger])  # fmt: skip
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert logger.history["iterations"] == list(range(1, 13))
+    np.testing.assert_allclose(
+        logger.history["lr"], cyclical_reference(range(12), **CLR), rtol=1e-6
+    )
