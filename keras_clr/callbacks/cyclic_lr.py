@@ -35,7 +35,8 @@ class CyclicLR(LearningRateLogger):
 
     `history` is the classic one: `'lr'` and `'iterations'`, one entry per
     optimizer step, plus each batch log key (`loss`, `accuracy`, ...) as
-    Keras reports them (once per execution); see `LearningRateLogger`.
+    Keras reports them (once per execution), completed at the end of each
+    epoch; see `LearningRateLogger`.
 
     Args:
         base_lr: Lower bound of the learning rate.
@@ -77,6 +78,7 @@ class CyclicLR(LearningRateLogger):
         # Validates every argument now, before any training.
         self.schedule = self._make_schedule(0)
         self._installed = []
+        self._batch_logs = {}
         # The iteration of each batch-log entry (one per execution).
         self.log_iterations = []
 
@@ -114,13 +116,26 @@ class CyclicLR(LearningRateLogger):
 
     _reset = reset  # the classic name
 
+    def on_epoch_begin(self, epoch, logs=None):
+        super().on_epoch_begin(epoch, logs)
+        self._batch_logs = {}
+
     def on_train_batch_end(self, batch, logs=None):
-        logs = logs if logs is not None else {}
         super().on_train_batch_end(batch, logs)
-        self.log_iterations.append(self.history["iterations"][-1])
-        for key, value in logs.items():
-            if key != self.name:
-                self.history.setdefault(key, []).append(value)
+        if logs is not None:
+            self._batch_logs[batch] = dict(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        # Batch logs in order, each at the iteration of its execution's
+        # last step (clipped where the data ran out).
+        last = self.history["iterations"][-1] if self.history else 0
+        for batch in sorted(self._batch_logs):
+            self.log_iterations.append(min(self._epoch_start + batch + 1, last))
+            for key, value in self._batch_logs[batch].items():
+                if key != self.name:
+                    self.history.setdefault(key, []).append(value)
+        self._batch_logs = {}
 
     def set_model(self, model):
         super().set_model(model)

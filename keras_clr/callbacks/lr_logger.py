@@ -34,14 +34,15 @@ class LearningRateLogger(keras.callbacks.Callback):
     as the classic `CyclicLR` callback did. The logged `learning_rate` of a
     batch or epoch is the LR its last step applied.
 
-    Nothing is added to the train step, and little to each batch: a
-    schedule is a function of the step, so its LRs for a whole epoch come
-    from one vectorized call when the epoch begins, the step count follows
-    Keras' batch index (checked against `optimizer.iterations` at each
-    epoch's end), and the TensorBoard scalars are written in one compiled
-    call per epoch. A plain learning rate is read before each execution;
-    under a `LossScaleOptimizer`, which skips the steps whose gradients
-    overflow, the step count is read after each execution.
+    Nothing is added to the train step, and almost nothing to a batch, so
+    Keras keeps dispatching batch callbacks asynchronously (the callback is
+    `async_safe`): a schedule is a function of the step, so its LRs for an
+    epoch come from one vectorized call when the epoch begins, and the
+    steps the epoch took are read from `optimizer.iterations` once, when it
+    ends (steps a `LossScaleOptimizer` skipped are not optimizer steps and
+    are not recorded). `history` is therefore complete at the end of each
+    epoch. The TensorBoard scalars are written in one compiled call per
+    epoch. A plain learning rate is read before each execution.
 
     Example:
 
@@ -84,9 +85,11 @@ class LearningRateLogger(keras.callbacks.Callback):
         self._write = None
         self._pending_events = []
         self._epoch_lrs = None
+        self._plain_lrs = {}
 
-    # Each hook starts from the optimizer's own counters, so the callback
-    # may be used in several fits and after a reload.
+    # Batch-end hooks may run on Keras' callback thread pool, out of order.
+    async_safe = True
+
     def _optimizer(self):
         optimizer = self.model.optimizer
         # A LossScaleOptimizer steps its inner optimizer.
@@ -102,106 +105,82 @@ class LearningRateLogger(keras.callbacks.Callback):
         schedule_cls = keras.optimizers.schedules.LearningRateSchedule
         return lr if isinstance(lr, schedule_cls) else None
 
-    def _lrs_for(self, steps):
-        """The learning rates `schedule(step)` for an array of steps."""
-        schedule = self._schedule()
-        if schedule is None:
-            return np.full(len(steps), self._current_value)
+    def _schedule_lrs(self, first, count):
+        """`schedule(step)` for `count` steps from `first`, vectorized."""
         dtype = "int32" if keras.backend.backend() == "jax" else "int64"
-        lrs = schedule(ops.convert_to_tensor(np.asarray(steps), dtype=dtype))
-        lrs = np.asarray(ops.convert_to_numpy(lrs), dtype=np.float64)
-        return np.broadcast_to(lrs, (len(steps),))
+        steps = ops.convert_to_tensor(np.arange(first, first + count), dtype)
+        lrs = ops.convert_to_numpy(self._schedule()(steps))
+        return np.broadcast_to(np.asarray(lrs, np.float64), (count,))
 
     def on_train_begin(self, logs=None):
-        self._last = self._iterations()
-        # Read the step count after each execution where steps may be
-        # skipped; otherwise derive it from the batch index.
-        self._exact = self._optimizer() is not self.model.optimizer
         if self.log_dir is not None and self._writer is None:
             self._writer = self._make_writer()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = self._last
-        steps = (self.params or {}).get("steps") or 0
+        self._epoch_start = self._iterations()
+        self._planned = (self.params or {}).get("steps") or 0
         self._epoch_lrs = None
-        if self._schedule() is not None and steps:
-            self._epoch_lrs = self._lrs_for(
-                np.arange(self._last, self._last + steps)
+        if self._schedule() is not None and self._planned:
+            self._epoch_lrs = self._schedule_lrs(
+                self._epoch_start, self._planned
             )
+        # Plain learning rates, by the epoch index of an execution's first
+        # step.
+        self._plain_lrs = {}
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._schedule() is None:
-            # A plain LR holds for the whole execution; read it now, before
-            # the steps apply it (a callback may have just changed it).
+            # Read before the execution's steps apply it (another callback
+            # may just have changed it).
             lr = self._optimizer().learning_rate
-            self._current_value = float(ops.convert_to_numpy(lr))
+            self._plain_lrs[batch] = float(ops.convert_to_numpy(lr))
 
     def on_train_batch_end(self, batch, logs=None):
-        logs = logs if logs is not None else {}
-        if self._exact:
-            now = self._iterations()
-        else:
-            # `batch` is the index, in the epoch, of the execution's last
-            # step; Keras reports a full execution even when the data ran
-            # out before its end.
-            now = self._epoch_start + batch + 1
-            steps_per_epoch = (self.params or {}).get("steps")
-            if steps_per_epoch:
-                now = min(now, self._epoch_start + steps_per_epoch)
-        if now <= self._last:
-            return  # No step was applied (e.g. a skipped mixed-precision step).
-        steps = np.arange(self._last, now)
-        lrs = self._cached(steps)
-        self._last = now
-        self.history.setdefault("iterations", []).extend((steps + 1).tolist())
-        self.history.setdefault("lr", []).extend(lrs.tolist())
-        logs[self.name] = float(lrs[-1])
-        if self.log_dir is not None:
-            self._pending_events.append((steps, lrs))
-
-    def _cached(self, steps):
+        if logs is None:
+            return
+        # `batch` is the epoch index of the execution's last step (Keras
+        # reports a full execution even where the data ran out).
         if self._epoch_lrs is not None:
-            index = steps - self._epoch_start
-            if index[-1] < len(self._epoch_lrs):
-                return self._epoch_lrs[index]
-        return self._lrs_for(steps)
+            index = min(batch, len(self._epoch_lrs) - 1)
+            logs[self.name] = float(self._epoch_lrs[index])
+        elif self._plain_lrs:
+            begin = max(b for b in list(self._plain_lrs) if b <= batch)
+            logs[self.name] = self._plain_lrs[begin]
+
+    def _epoch_step_lrs(self, count):
+        """The LRs of the `count` steps this epoch took."""
+        if self._schedule() is not None:
+            if self._epoch_lrs is not None and count <= len(self._epoch_lrs):
+                return np.asarray(self._epoch_lrs[:count])
+            return self._schedule_lrs(self._epoch_start, count)
+        begins = sorted(self._plain_lrs)
+        if not begins:
+            return np.full(
+                count,
+                float(ops.convert_to_numpy(self._optimizer().learning_rate)),
+            )
+        index = np.searchsorted(begins, np.arange(count), side="right") - 1
+        values = np.array([self._plain_lrs[b] for b in begins])
+        return values[np.maximum(index, 0)]
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        if not self._exact:
-            actual = self._iterations()
-            if self._epoch_start <= actual < self._last:
-                # An epoch of unknown length ended inside an execution:
-                # drop the steps that were never taken.
-                extra = self._last - actual
-                del self.history["iterations"][-extra:]
-                del self.history["lr"][-extra:]
-                self._drop_pending(extra)
-                self._last = actual
-            elif actual != self._last:
-                warnings.warn(
-                    f"LearningRateLogger counted {self._last} optimizer steps "
-                    f"but the optimizer has taken {actual}; reading the step "
-                    "count after every batch from now on.",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                self._exact = True
-                self._last = actual
+        count = self._iterations() - self._epoch_start
+        if count > 0:
+            lrs = self._epoch_step_lrs(count)
+            steps = np.arange(self._epoch_start, self._epoch_start + count)
+            self.history.setdefault("iterations", []).extend(
+                (steps + 1).tolist()
+            )
+            self.history.setdefault("lr", []).extend(lrs.tolist())
+            if self.log_dir is not None:
+                self._pending_events.append((steps, lrs))
         if self.history.get("lr"):
             logs[self.name] = self.history["lr"][-1]
         self._flush()
 
     def on_train_end(self, logs=None):
         self._flush()
-
-    def _drop_pending(self, count):
-        while count and self._pending_events:
-            steps, lrs = self._pending_events.pop()
-            keep = max(len(steps) - count, 0)
-            count -= len(steps) - keep
-            if keep:
-                self._pending_events.append((steps[:keep], lrs[:keep]))
 
     def _make_writer(self):
         import tensorflow as tf
