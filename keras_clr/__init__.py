@@ -12,6 +12,8 @@ from keras_clr.momentum import CyclicalMomentumSGD
 from keras_clr.momentum import cyclical_momentum
 from keras_clr.plotting import plot_history
 from keras_clr.plotting import plot_schedule
+from keras_clr.range_test import LRRangeTestResult
+from keras_clr.range_test import lr_range_test
 from keras_clr.schedules import AdjustedSchedule
 from keras_clr.schedules import CyclicalLearningRate
 from keras_clr.schedules import ExponentialCyclicalLearningRate
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AdjustedSchedule",
     "CyclicLR",
+    "LRRangeTestResult",
     "LearningRateLogger",
     "CyclicalLearningRate",
     "CyclicalMomentumAdam",
@@ -40,6 +43,7 @@ __all__ = [
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
     "cyclical_momentum",
+    "lr_range_test",
     "plot_history",
     "plot_schedule",
 ]
