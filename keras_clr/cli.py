@@ -96,6 +96,26 @@ def build_parser():
     plot.add_argument("--gamma", type=_positive_float, default=1.0)
     plot.add_argument("--steps", type=_positive_int, default=12000)
     plot.add_argument("--output", default="schedule.png")
+    test = commands.add_parser(
+        "range-test",
+        help="run the LR range test on the article's model",
+        description="Runs Smith's LR range test on the article's network "
+        "(dense 100-50-10, Adam) on MNIST, prints the suggested learning "
+        "rates and bounds, and writes the curve (PNG) and the result (JSON).",
+    )
+    test.add_argument("--data-dir", help="directory with the MNIST IDX files")
+    test.add_argument(
+        "--activation", default="relu", choices=["relu", "softmax"]
+    )
+    test.add_argument("--batch-size", type=_positive_int, default=100)
+    test.add_argument("--num-steps", type=_positive_int, default=300)
+    test.add_argument("--start-lr", type=_positive_float, default=1e-7)
+    test.add_argument("--end-lr", type=_positive_float, default=10.0)
+    test.add_argument(
+        "--output",
+        default="range_test.png",
+        help="PNG of the curve; the result goes to the same name .json",
+    )
     return parser
 
 
@@ -164,14 +184,53 @@ def plot(args):
 
     matplotlib.use("Agg")
     ax = keras_clr.plot_schedule(schedule, args.steps)
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     ax.figure.savefig(args.output, dpi=80)
+    print(args.output)
+    return 0
+
+
+def range_test(args):
+    from keras_clr import datasets
+    from keras_clr import demo as demo_lib
+
+    problem = _check_writable_dir(os.path.dirname(args.output) or ".")
+    if problem:
+        return _fail(problem)
+    try:
+        data = demo_lib.prepare(datasets.load_mnist(args.data_dir))
+        result = demo_lib.range_test(
+            data, args.activation, args.batch_size, seed=0,
+            num_steps=args.num_steps, start_lr=args.start_lr,
+            end_lr=args.end_lr, verbose="auto",
+        )  # fmt: skip
+    except ValueError as error:  # bad data or arguments: one line
+        return _fail(str(error))
+    for rule, lr in result.suggestions.items():
+        print(f"{rule:>16}: {lr:.3g}")
+    if result.stopped_early:
+        print(f"stopped early: {result.stopped_early}")
+    try:
+        base_lr, max_lr = result.suggest_bounds()
+        print(f"bounds (base_lr, max_lr): ({base_lr:.3g}, {max_lr:.3g})")
+    except ValueError as error:
+        print(error)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = result.plot()
+    ax.set_title(f"LR range test: {args.activation} MLP on MNIST")
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    ax.figure.savefig(args.output, dpi=80)
+    result.save(os.path.splitext(args.output)[0] + ".json")
     print(args.output)
     return 0
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return {"demo": demo, "plot": plot}[args.command](args)
+    commands = {"demo": demo, "plot": plot, "range-test": range_test}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -92,13 +92,14 @@ class LRRangeTestResult:
     def suggest_bounds(self):
         """`(base_lr, max_lr)` following Smith.
 
-        Smith takes `max_lr` where the loss still falls fastest before it
-        turns, and `base_lr` a third to a quarter of it ("set base_lr to
-        1/3 or 1/4 of max_lr"). Here `max_lr` is the `"valley"`
-        suggestion, falling back to `"steepest"`, and `base_lr` is
-        `max_lr / 4`.
+        Smith reads `max_lr` off the curve where the loss still falls well
+        before it flattens and turns, and sets `base_lr` to "1/3 or 1/4 of
+        max_lr". Here `max_lr` is the `"steepest"` suggestion (the fastest
+        fall of the smoothed loss; `"valley"` if there is none) and
+        `base_lr` is `max_lr / 4`. Run the cyclical schedule for whole
+        cycles, so that training ends at `base_lr`.
         """
-        max_lr = self.suggestion or self.suggestions.get("steepest")
+        max_lr = self.suggestions.get("steepest") or self.suggestion
         if max_lr is None:
             raise ValueError(
                 "The range test recorded too few finite losses to suggest "

@@ -52,7 +52,7 @@ def test_every_number_in_the_report_comes_from_a_run(quick_demo):
     results = json.loads((out / "results.json").read_text())
     report = (out / "report.md").read_text()
     assert results["epochs"] == 2 and results["seeds"] == 1
-    assert len(results["configurations"]) == 6
+    assert len(results["configurations"]) == 7
     for c in results["configurations"].values():
         (run,) = c["runs"]
         history = run["history"]
@@ -132,7 +132,27 @@ def test_plot_command(tmp_path, capsys):
     assert "Argument `max_lr` must be >= `base_lr`" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["plot"]])
+def test_range_test_command(tmp_path):
+    data = tmp_path / "mnist"
+    write_mnist(data, n_train=300, n_test=50)
+    out = tmp_path / "out" / "rt.png"
+    result = run_cli(
+        "range-test", "--data-dir", str(data), "--num-steps", "40",
+        "--batch-size", "30", "--output", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "valley:" in result.stdout and "bounds (base_lr, max_lr)" in (
+        result.stdout
+    )
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    saved = json.loads((tmp_path / "out" / "rt.json").read_text())
+    assert 0 < len(saved["lrs"]) == len(saved["losses"]) <= 40
+    missing = run_cli("range-test", "--data-dir", str(tmp_path / "none"))
+    assert missing.returncode == 2
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["plot"], ["range-test"]])
 def test_help(command):
     result = run_cli(*command, "--help")
     assert result.returncode == 0 and "usage: keras-clr" in result.stdout

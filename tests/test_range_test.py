@@ -235,7 +235,8 @@ def test_suggestions_on_a_known_curve():
     valley = result.suggestions["valley"]
     assert lrs[0] < valley < lrs[np.argmin(losses)]
     assert result.suggestion == valley
-    assert result.suggest_bounds() == (valley / 4, valley)
+    steepest = result.suggestions["steepest"]
+    assert result.suggest_bounds() == (steepest / 4, steepest)
 
 
 def test_smoothing_is_the_bias_corrected_average():
