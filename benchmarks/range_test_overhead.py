@@ -20,18 +20,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_clr  # noqa: E402
+from keras_clr.demo import build_model  # noqa: E402
 
 
 def fresh_model():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(100, activation="relu"),
-            keras.layers.Dense(50, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = build_model("relu")
     model.compile(
         optimizer=keras.optimizers.Adam(0.001),
         loss="sparse_categorical_crossentropy",

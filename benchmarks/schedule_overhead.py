@@ -29,6 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_clr  # noqa: E402
+from keras_clr.demo import build_model  # noqa: E402
 
 CLR = dict(base_lr=0.001, max_lr=0.006, step_size=2000)
 
@@ -57,14 +58,7 @@ class _EpochEnd(keras.callbacks.Callback):
 
 def build(learning_rate, spe, jit, momentum=False):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(100, activation="relu"),
-            keras.layers.Dense(50, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = build_model("relu")
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     if momentum:
         optimizer = keras_clr.cyclical_momentum(optimizer)

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 import keras_clr  # noqa: E402
+from keras_clr.demo import build_model  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -58,14 +59,7 @@ def cyclic_lr_history():
     x = rng.random((6000, 784), dtype=np.float32)
     y = keras.utils.to_categorical(np.argmax(x @ rng.normal(size=(784, 10)), 1))
     keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(100, activation="relu"),
-            keras.layers.Dense(50, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = build_model("relu")
     model.compile(
         optimizer=keras.optimizers.Adam(0.1),
         loss="categorical_crossentropy",
