@@ -48,6 +48,17 @@ def check_positive_int(name: str, value) -> int:
     return int(value)
 
 
+def check_int_at_least(name: str, value, minimum: int) -> int:
+    """Returns `value` as an `int` if it is an integer >= `minimum`."""
+    check_finite(name, value)
+    if value < minimum or int(value) != value:
+        raise ValueError(
+            f"Argument `{name}` must be an integer >= {minimum}. "
+            f"Received: {name}={value}"
+        )
+    return int(value)
+
+
 def check_choice(name: str, value, allowed):
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)

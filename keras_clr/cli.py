@@ -136,6 +136,17 @@ def _check_writable_dir(path):
     return None
 
 
+def _save_figure(draw, args):
+    """Draws off-screen with `draw()` and writes the PNG to `--output`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = draw()
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    ax.figure.savefig(args.output, dpi=80)
+    print(args.output)
+
+
 def demo(args):
     from keras_clr import datasets
 
@@ -180,13 +191,7 @@ def plot(args):
         )
     except ValueError as error:
         return _fail(str(error))
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ax = keras_clr.plot_schedule(schedule, args.steps)
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    ax.figure.savefig(args.output, dpi=80)
-    print(args.output)
+    _save_figure(lambda: keras_clr.plot_schedule(schedule, args.steps), args)
     return 0
 
 
@@ -215,15 +220,14 @@ def range_test(args):
         print(f"bounds (base_lr, max_lr): ({base_lr:.3g}, {max_lr:.3g})")
     except ValueError as error:
         print(error)
-    import matplotlib
 
-    matplotlib.use("Agg")
-    ax = result.plot()
-    ax.set_title(f"LR range test: {args.activation} MLP on MNIST")
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    ax.figure.savefig(args.output, dpi=80)
+    def draw():
+        ax = result.plot()
+        ax.set_title(f"LR range test: {args.activation} MLP on MNIST")
+        return ax
+
+    _save_figure(draw, args)
     result.save(os.path.splitext(args.output)[0] + ".json")
-    print(args.output)
     return 0
 
 

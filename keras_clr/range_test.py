@@ -359,12 +359,7 @@ def _check_arguments(start_lr, end_lr, num_steps, mode, smoothing, threshold):
             "Argument `end_lr` must be > `start_lr`. "
             f"Received: start_lr={start_lr}, end_lr={end_lr}"
         )
-    _validation.check_finite("num_steps", num_steps)
-    if num_steps < 2 or int(num_steps) != num_steps:
-        raise ValueError(
-            "Argument `num_steps` must be an integer >= 2. "
-            f"Received: num_steps={num_steps}"
-        )
+    _validation.check_int_at_least("num_steps", num_steps, 2)
     _validation.check_choice("mode", mode, MODES)
     _validation.check_finite("smoothing", smoothing)
     if not 0 <= smoothing < 1:

@@ -70,23 +70,18 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
                 "Argument `factor` must be in (0, 1). "
                 f"Received: factor={factor}"
             )
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            _validation.check_finite(name, value)
-            if value < 0 or int(value) != value:
-                raise ValueError(
-                    f"Argument `{name}` must be an integer >= 0. "
-                    f"Received: {name}={value}"
-                )
+        patience = _validation.check_int_at_least("patience", patience, 0)
+        cooldown = _validation.check_int_at_least("cooldown", cooldown, 0)
         _validation.check_choice("mode", mode, ("auto", "min", "max"))
         _validation.check_non_negative("min_delta", min_delta)
         _validation.check_non_negative("min_lr", min_lr)
         self.monitor = monitor
         self.factor = factor
-        self.patience = int(patience)
+        self.patience = patience
         self.verbose = verbose
         self.mode = mode
         self.min_delta = min_delta
-        self.cooldown = int(cooldown)
+        self.cooldown = cooldown
         self.min_lr = min_lr
         self.history = []
         self._reset_counters()

@@ -55,14 +55,10 @@ class AdjustedSchedule(keras.optimizers.schedules.LearningRateSchedule):
             raise ValueError(
                 f"Argument `scale` must be > 0. Received: scale={scale}"
             )
-        _validation.check_finite("start_step", start_step)
-        if start_step < 0 or int(start_step) != start_step:
-            raise ValueError(
-                "Argument `start_step` must be an integer >= 0. "
-                f"Received: start_step={start_step}"
-            )
         self.schedule = schedule
-        self.start_step = int(start_step)
+        self.start_step = _validation.check_int_at_least(
+            "start_step", start_step, 0
+        )
         self.name = _validation.check_name("name", name)
         self.scale = keras.Variable(
             float(scale), dtype="float32", trainable=False, name="lr_scale"
