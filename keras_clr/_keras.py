@@ -1,0 +1,62 @@
+"""The one seam between keras_clr and Keras' private internals.
+
+Every use of a private Keras attribute or method goes through a helper in
+this module, so that a Keras upgrade that moves one of them breaks here and
+nowhere else. Each helper says which Keras versions it was checked against;
+re-check them (and update the note) when the Keras floor or ceiling moves.
+
+Public Keras API is preferred wherever it does the same job; a helper here
+exists only because no public way exists (or the public way has a side
+effect keras_clr cannot accept, noted beside it).
+"""
+
+import keras
+
+
+def inner_optimizer(optimizer):
+    """The optimizer that holds the learning rate (unwraps loss scaling).
+
+    Public API (`LossScaleOptimizer.inner_optimizer`); kept here so callers
+    have one way to ask. Checked: Keras 3.5 - 3.15.
+    """
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def learning_rate_object(optimizer):
+    """The schedule, variable or float the optimizer holds as its LR.
+
+    The public `optimizer.learning_rate` property evaluates a schedule at
+    the current step, so it cannot tell which schedule is installed.
+    Private: `BaseOptimizer._learning_rate`. Checked: Keras 3.5 - 3.15.
+    """
+    return inner_optimizer(optimizer)._learning_rate
+
+
+def set_learning_rate_object(optimizer, value):
+    """Puts `value` (a schedule, or what the optimizer held before) back.
+
+    Private write of `BaseOptimizer._learning_rate`, used only to restore
+    exactly the object read by `learning_rate_object`. Checked: Keras
+    3.5 - 3.15.
+    """
+    inner_optimizer(optimizer)._learning_rate = value
+
+
+def iterations(optimizer) -> int:
+    """The optimizer's step counter as a Python int (one device read).
+
+    Public `optimizer.iterations`. Checked: Keras 3.5 - 3.15.
+    """
+    counter = inner_optimizer(optimizer).iterations
+    return int(keras.ops.convert_to_numpy(counter))
+
+
+def retrace(model):
+    """Makes the next `fit`/`evaluate`/`predict` trace its step anew.
+
+    Needed after the optimizer's learning rate object changes, since the
+    traced step captured the old one. `train_function` is a public
+    attribute of `keras.Model` but resetting it is not documented API.
+    Checked: Keras 3.5 - 3.15.
+    """
+    model.train_function = None
