@@ -4,11 +4,14 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import integer_step
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class AdjustedSchedule(keras.optimizers.schedules.LearningRateSchedule):
+class AdjustedSchedule(
+    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
+):
     """`scale * schedule(step - start_step)`, with a scale that can change.
 
     The callbacks use it: `CyclicLR.reset()` restarts a cycle at the current

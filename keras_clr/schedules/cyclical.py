@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import constant as _constant
 from keras_clr.schedules._ops import float_dtype as _float_dtype
 from keras_clr.schedules._ops import integer_step as _integer_step
@@ -23,7 +24,9 @@ _DEFAULT_SCALE_MODE = {
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
+class CyclicalLearningRate(
+    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
+):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
     Use it instead of a decaying schedule to let the learning rate swing

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import integer_step
@@ -15,7 +16,9 @@ ANNEAL_STRATEGIES = ("cos", "linear")
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+class OneCycle(
+    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
+):
     """The one-cycle learning rate policy (Smith & Topin, 2017).
 
     Use it for a run of known length: the learning rate warms up from
