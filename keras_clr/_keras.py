@@ -60,3 +60,44 @@ def retrace(model):
     Checked: Keras 3.5 - 3.15.
     """
     model.train_function = None
+
+
+def variable_index(optimizer, variable) -> int:
+    """The position of `variable` in the optimizer's per-variable slots.
+
+    An optimizer's slot lists (`momentums`, ...) are ordered like the
+    variables it was built on; Keras' own `update_step`s find a variable's
+    slot this way. Private: `BaseOptimizer._get_variable_index`. Checked:
+    Keras 3.5 - 3.15.
+    """
+    return optimizer._get_variable_index(variable)
+
+
+def fused_optimizer_class(cls):
+    """The class Keras really instantiates for optimizer class `cls`.
+
+    On PyTorch, `keras.optimizers.Adam(...)` (and SGD, AdamW, Nadam,
+    Adamax, Lion, ...) returns an instance of a backend subclass that
+    updates every variable at once with fused `torch._foreach_*` ops. Keras
+    picks it by exact class in `TorchOptimizer.__new__`, so a subclass of
+    `keras.optimizers.Adam` would silently get the slower per-variable
+    path; subclassing the class returned here keeps the fused one. On the
+    other backends (and if the module is not found) this is `cls` itself.
+    Private: `keras.src.backend.torch.optimizers.torch_<name>.<Name>`.
+    Checked: Keras 3.5 - 3.15.
+    """
+    if keras.backend.backend() != "torch":
+        return cls
+    import importlib
+
+    name = cls.__name__
+    try:
+        module = importlib.import_module(
+            f"keras.src.backend.torch.optimizers.torch_{name.lower()}"
+        )
+    except ImportError:
+        return cls
+    fused = getattr(module, name, None)
+    if isinstance(fused, type) and issubclass(fused, cls):
+        return fused
+    return cls

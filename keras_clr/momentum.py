@@ -1,39 +1,35 @@
 """Cyclical momentum: momentum that moves inversely to the learning rate.
 
 Keras 3 optimizers keep `momentum` (SGD) and `beta_1` (the Adam family,
-Lion) as Python numbers baked into the compiled step. The optimizers here
-are registered subclasses that, once per training step and inside the
-compiled step, evaluate their learning rate schedule's `momentum(step)` and
-use that tensor in place of the number. Everything else is the Keras
-optimizer unchanged.
+Lion) as Python numbers that their update reads. The optimizers here are
+registered subclasses that, once per training step and inside the compiled
+step, evaluate their learning rate schedule's `momentum(step)` and let the
+update read that tensor in place of the number. Everything else, the update
+itself included, is the Keras optimizer's own code path on every backend
+(on PyTorch the fused `torch._foreach_*` one Keras picks for its built-in
+classes).
 """
 
 import keras
+from keras import ops
 
+from keras_clr import _keras
 from keras_clr import _validation
-
-_ARGS_DOC = """
-    Args:
-        learning_rate: A keras_clr schedule with a `momentum` method:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: Momentum where the learning rate is highest.
-        max_momentum: Momentum where the learning rate is lowest; also the
-            nominal `{attr}` that `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.{base}`.
-"""
+from keras_clr.schedules._momentum import BASE_MOMENTUM
+from keras_clr.schedules._momentum import MAX_MOMENTUM
+from keras_clr.schedules._momentum import supports_momentum
 
 
 class _CyclicalMomentum:
-    """Mixin: swaps the momentum attribute for the schedule's value."""
+    """Mixin: the optimizer's momentum attribute follows the schedule."""
 
     _momentum_attr = "beta_1"
 
     def __init__(
         self,
-        learning_rate,
-        base_momentum: float = 0.85,
-        max_momentum: float = 0.95,
+        learning_rate: keras.optimizers.schedules.LearningRateSchedule,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
         **kwargs,
     ):
         _check_momenta(base_momentum, max_momentum)
@@ -45,7 +41,7 @@ class _CyclicalMomentum:
                 f"`max_momentum`; set those instead. Received: {attr}="
                 f"{nominal}, max_momentum={max_momentum}"
             )
-        if not callable(getattr(learning_rate, "momentum", None)):
+        if not supports_momentum(learning_rate):
             raise ValueError(
                 "Cyclical momentum follows the learning rate schedule, so "
                 "argument `learning_rate` must be a keras_clr schedule "
@@ -62,21 +58,31 @@ class _CyclicalMomentum:
 
     @property
     def current_momentum(self):
-        """The momentum the next step will use (a scalar tensor)."""
-        return self._learning_rate.momentum(
-            self._iterations, self.base_momentum, self.max_momentum
+        """The momentum the next step will use (a scalar float32 tensor).
+
+        While the optimizer's learning rate is not a keras_clr schedule
+        (for example during `keras_clr.lr_range_test`, which sweeps the LR
+        with a schedule of its own), it is the nominal `max_momentum`.
+        """
+        schedule = _keras.learning_rate_object(self)
+        if not supports_momentum(schedule):
+            return ops.convert_to_tensor(self.max_momentum, dtype="float32")
+        return schedule.momentum(
+            self.iterations, self.base_momentum, self.max_momentum
         )
 
-    def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        # Once per step, before any variable is updated: every update_step
-        # (and Nadam's own pre-update) reads the attribute as this tensor.
+    def apply(self, grads, trainable_variables=None):
+        # Public entry of every update: `apply_gradients`, the trainers of
+        # all three backends, JAX's `stateless_apply` and a
+        # `LossScaleOptimizer` all call it. Once per step, before anything
+        # is updated, the momentum attribute becomes this step's tensor, so
+        # the backend's own update (per variable, or PyTorch's fused one)
+        # and Nadam's pre-update read it; then the number comes back.
         attr = self._momentum_attr
         nominal = getattr(self, attr)
         setattr(self, attr, self.current_momentum)
         try:
-            super()._backend_update_step(
-                grads, trainable_variables, learning_rate
-            )
+            return super().apply(grads, trainable_variables)
         finally:
             setattr(self, attr, nominal)
 
@@ -106,28 +112,68 @@ def _check_momenta(base_momentum, max_momentum):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumSGD(_CyclicalMomentum, keras.optimizers.SGD):
-    __doc__ = (
-        "`keras.optimizers.SGD` whose `momentum` cycles with the LR.\n"
-        + _ARGS_DOC.format(attr="momentum", base="SGD")
-    )
+class CyclicalMomentumSGD(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.SGD)
+):
+    """`keras.optimizers.SGD` whose `momentum` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.SGD(...))`)
+    for Smith's pairing of a high learning rate with a low momentum, with
+    `keras_clr.OneCycle` or `keras_clr.CyclicalLearningRate`. At step `t`
+    the momentum is the schedule's `momentum(t)`:
+
+    ```
+    momentum_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle
+    (0 at its lower bound, 1 at its peak). The update is Keras' SGD rule,
+    with Nesterov if asked, and momentum slots are always made.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumSGD(
+    ...     learning_rate=keras_clr.OneCycle(max_lr=0.1, total_steps=100),
+    ...     base_momentum=0.85, max_momentum=0.95, nesterov=True)
+    >>> round(float(optimizer.current_momentum), 4)
+    0.95
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: Momentum where the learning rate peaks. In `[0, 1)`.
+        max_momentum: Momentum where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `momentum` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.SGD`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `momentum` is given and differs from
+            `max_momentum`.
+    """
+
     _momentum_attr = "momentum"
 
     def build(self, variables):
         if self.built:
             return
-        # SGD makes no momentum slots when `max_momentum` is 0; always make
-        # them, since the momentum is a tensor at update time.
-        keras.optimizers.Optimizer.build(self, variables)
-        self.momentums = self.add_optimizer_variables(variables, "momentum")
+        # Keras' SGD makes no momentum slots when `momentum` is 0; always
+        # make them, since the momentum is a tensor at update time.
+        super(keras.optimizers.SGD, self).build(variables)
+        self.momentums = _momentum_slots(self, variables)
 
     def update_step(self, gradient, variable, learning_rate):
         # Keras' SGD rule without its Python `momentum != 0` test, which a
-        # tensor momentum cannot answer while tracing.
-        learning_rate = keras.ops.cast(learning_rate, variable.dtype)
-        gradient = keras.ops.cast(gradient, variable.dtype)
-        momentum = keras.ops.cast(self.momentum, variable.dtype)
-        m = self.momentums[self._get_variable_index(variable)]
+        # tensor momentum cannot answer while tracing. (PyTorch's fused
+        # update does not come here; it runs eagerly and can answer it.)
+        learning_rate = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        momentum = ops.cast(self.momentum, variable.dtype)
+        m = self.momentums[_keras.variable_index(self, variable)]
         self.assign(m, m * momentum - gradient * learning_rate)
         if self.nesterov:
             self.assign_add(variable, m * momentum - gradient * learning_rate)
@@ -135,27 +181,238 @@ class CyclicalMomentumSGD(_CyclicalMomentum, keras.optimizers.SGD):
             self.assign_add(variable, m)
 
 
-def _beta_1_class(base):
-    name = f"CyclicalMomentum{base.__name__}"
-    cls = type(
-        name,
-        (_CyclicalMomentum, base),
-        {
-            "__doc__": f"`keras.optimizers.{base.__name__}` whose `beta_1` "
-            "cycles with the LR.\n"
-            + _ARGS_DOC.format(attr="beta_1", base=base.__name__),
-            "__module__": __name__,
-            "__qualname__": name,
-        },
-    )
-    return keras.saving.register_keras_serializable(package="keras_clr")(cls)
+def _momentum_slots(optimizer, variables):
+    """One zero `momentum` slot per variable, as Keras' SGD makes them.
+
+    `add_variable_from_reference` is public since Keras 3.0 (Keras 3.10's
+    `add_optimizer_variables` is not on the floor). Like that method, a
+    variable that is overwritten with its gradient (float8 training) gets
+    `None`, so the optimizer's variables, and so saved files, match Keras'
+    own SGD with momentum.
+    """
+    return [
+        None
+        if getattr(variable, "overwrite_with_gradient", False)
+        else optimizer.add_variable_from_reference(variable, name="momentum")
+        for variable in variables
+    ]
 
 
-CyclicalMomentumAdam = _beta_1_class(keras.optimizers.Adam)
-CyclicalMomentumAdamW = _beta_1_class(keras.optimizers.AdamW)
-CyclicalMomentumNadam = _beta_1_class(keras.optimizers.Nadam)
-CyclicalMomentumAdamax = _beta_1_class(keras.optimizers.Adamax)
-CyclicalMomentumLion = _beta_1_class(keras.optimizers.Lion)
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalMomentumAdam(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Adam)
+):
+    """`keras.optimizers.Adam` whose `beta_1` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adam(...))`)
+    to cycle Adam's first-moment decay with the learning rate, as PyTorch
+    cycles `betas[0]`. At step `t`, `beta_1` is the schedule's `momentum(t)`:
+
+    ```
+    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
+    The bias correction uses the current `beta_1`, as PyTorch's does.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumAdam(
+    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
+    ...     base_momentum=0.85, max_momentum=0.95)
+    >>> optimizer.get_config()["beta_1"]
+    0.95
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
+        max_momentum: `beta_1` where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `beta_1` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.Adam`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `beta_1` is given and differs from
+            `max_momentum`.
+    """
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalMomentumAdamW(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.AdamW)
+):
+    """`keras.optimizers.AdamW` whose `beta_1` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.AdamW(...))`)
+    for one-cycle training with decoupled weight decay, the fast.ai
+    recipe. At step `t`, `beta_1` is the schedule's `momentum(t)`:
+
+    ```
+    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumAdamW(
+    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
+    ...     weight_decay=0.01)
+    >>> optimizer.get_config()["base_momentum"]
+    0.85
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
+        max_momentum: `beta_1` where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `beta_1` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.AdamW`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `beta_1` is given and differs from
+            `max_momentum`.
+    """
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalMomentumNadam(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Nadam)
+):
+    """`keras.optimizers.Nadam` whose `beta_1` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Nadam(...))`)
+    to cycle Nadam's first-moment decay with the learning rate. At step
+    `t`, `beta_1` is the schedule's `momentum(t)`:
+
+    ```
+    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle;
+    Nadam's momentum-cache product accumulates the cycled values.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumNadam(
+    ...     learning_rate=keras_clr.CyclicalLearningRate(0.001, 0.006, 20))
+    >>> round(float(optimizer.current_momentum), 4)
+    0.95
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
+        max_momentum: `beta_1` where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `beta_1` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.Nadam`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `beta_1` is given and differs from
+            `max_momentum`.
+    """
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalMomentumAdamax(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Adamax)
+):
+    """`keras.optimizers.Adamax` whose `beta_1` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adamax(...))`)
+    to cycle Adamax's first-moment decay with the learning rate. At step
+    `t`, `beta_1` is the schedule's `momentum(t)`:
+
+    ```
+    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumAdamax(
+    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
+    ...     base_momentum=0.8, max_momentum=0.9)
+    >>> optimizer.get_config()["beta_1"]
+    0.9
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
+        max_momentum: `beta_1` where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `beta_1` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.Adamax`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `beta_1` is given and differs from
+            `max_momentum`.
+    """
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalMomentumLion(
+    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Lion)
+):
+    """`keras.optimizers.Lion` whose `beta_1` cycles inversely to the LR.
+
+    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Lion(...))`)
+    to cycle the interpolation factor of Lion's update direction with the
+    learning rate. At step `t`, `beta_1` is the schedule's `momentum(t)`:
+
+    ```
+    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
+    ```
+
+    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
+    Lion's `beta_2` (the slot's own decay) stays fixed.
+
+    Example:
+
+    >>> import keras
+    >>> import keras_clr
+    >>> optimizer = keras_clr.CyclicalMomentumLion(
+    ...     learning_rate=keras_clr.OneCycle(max_lr=0.001, total_steps=100))
+    >>> optimizer.get_config()["max_momentum"]
+    0.95
+
+    Args:
+        learning_rate: A keras_clr schedule that defines a momentum:
+            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+            `keras_clr.OneCycle`.
+        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
+        max_momentum: `beta_1` where the learning rate is lowest, in
+            `[base_momentum, 1)`; also the nominal `beta_1` that
+            `get_config` reports.
+        **kwargs: The other arguments of `keras.optimizers.Lion`.
+
+    Raises:
+        ValueError: If `learning_rate` defines no momentum, the momenta are
+            out of range, or `beta_1` is given and differs from
+            `max_momentum`.
+    """
+
 
 # Subclasses first: AdamW is an Adam.
 _CYCLING = [
@@ -169,8 +426,10 @@ _CYCLING = [
 
 
 def cyclical_momentum(
-    optimizer, base_momentum: float = 0.85, max_momentum: float = 0.95
-):
+    optimizer: keras.optimizers.Optimizer,
+    base_momentum: float = BASE_MOMENTUM,
+    max_momentum: float = MAX_MOMENTUM,
+) -> keras.optimizers.Optimizer:
     """Returns `optimizer` with its momentum cycling inversely to the LR.
 
     Smith's recipe pairs a high learning rate with low momentum: while the
@@ -240,7 +499,7 @@ def cyclical_momentum(
         )
     config = optimizer.get_config()
     config.pop(target._momentum_attr, None)
-    config["learning_rate"] = optimizer._learning_rate
+    config["learning_rate"] = _keras.learning_rate_object(optimizer)
     return target(
         base_momentum=base_momentum, max_momentum=max_momentum, **config
     )

@@ -18,3 +18,12 @@ def floatx_float64():
     keras.config.set_floatx("float64")
     yield
     keras.config.set_floatx(previous)
+
+
+@pytest.fixture
+def mixed_float16():
+    """The global dtype policy is `mixed_float16` for one test."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    yield
+    keras.config.set_dtype_policy(previous)

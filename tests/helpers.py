@@ -45,9 +45,11 @@ class WeightRecorder(keras.callbacks.Callback):
         self.points = []
 
     def on_train_batch_end(self, batch, logs=None):
-        iterations = int(
-            keras.ops.convert_to_numpy(self.model.optimizer.iterations)
-        )
+        # The inner optimizer counts the steps: before Keras 3.6 a
+        # LossScaleOptimizer's own `iterations` stayed at 0.
+        optimizer = self.model.optimizer
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+        iterations = int(keras.ops.convert_to_numpy(optimizer.iterations))
         weight = float(keras.ops.convert_to_numpy(self.model.weights[0]).item())
         self.points.append((iterations, weight))
 

@@ -15,6 +15,7 @@ import pytest
 from keras import ops
 
 import keras_clr
+from keras_clr import _keras
 from tests.conftest import BACKEND
 from tests.helpers import WeightRecorder
 from tests.helpers import unit_gradient_data
@@ -100,23 +101,30 @@ def test_each_optimizer_matches_keras_with_hand_set_momentum(name):
     )
     attr = "momentum" if cls_name == "SGD" else "beta_1"
     plain = cls(learning_rate=0.01, **{attr: MAX_M}, **extra)
+    # A second twin keeps the nominal momentum fixed: the check below
+    # must be able to tell cycling from not cycling.
+    fixed = cls(learning_rate=0.01, **{attr: MAX_M}, **extra)
     rng = np.random.default_rng(1)
     grads = rng.normal(size=(steps, 3)).astype("float32")
     ours = keras.Variable(np.ones(3, "float32"))
     theirs = keras.Variable(np.ones(3, "float32"))
+    not_cycled = keras.Variable(np.ones(3, "float32"))
     for step in range(steps):
         plain.learning_rate = float(lrs[step])
+        fixed.learning_rate = float(lrs[step])
         setattr(plain, attr, float(moms[step]))
         assert float(ops.convert_to_numpy(cycling.current_momentum)) == (
             pytest.approx(moms[step], rel=1e-6)
         )
         cycling.apply([ops.convert_to_tensor(grads[step])], [ours])
         plain.apply([ops.convert_to_tensor(grads[step])], [theirs])
+        fixed.apply([ops.convert_to_tensor(grads[step])], [not_cycled])
         np.testing.assert_allclose(
             numbers(ours), numbers(theirs), rtol=2e-5, atol=1e-7
         )
-    # The momentum really changed the updates: a fixed one gives others.
-    assert not np.allclose(numbers(ours), numbers(keras.Variable(np.ones(3))))
+    # The fixed-momentum twin ends far outside the tolerance above.
+    gap = np.abs(numbers(not_cycled) - numbers(theirs))
+    assert gap.max() > 100 * (2e-5 * np.abs(numbers(theirs)).max() + 1e-7)
 
 
 def sgd_by_hand(lrs, moms):
@@ -283,3 +291,93 @@ def test_json_round_trip(name):
     assert type(restored) is cls
     assert restored.get_config() == optimizer.get_config()
     assert isinstance(restored._learning_rate, keras_clr.OneCycle)
+
+
+@pytest.mark.parametrize("name", ["SGD"] + BETA_1_OPTIMIZERS)
+def test_the_update_path_is_the_plain_keras_optimizers(name):
+    # Keras may instantiate a backend class for `keras.optimizers.Adam`
+    # (on PyTorch, a fused `torch._foreach_*` one): the cycling class must
+    # extend that class and leave its collective update alone.
+    plain = type(getattr(keras.optimizers, name)(learning_rate=0.01))
+    cycling = getattr(keras_clr, f"CyclicalMomentum{name}")
+    assert issubclass(cycling, plain)
+    ours = [k for k in cycling.__mro__ if k.__module__.startswith("keras_clr")]
+    assert not any("_backend_update_step" in vars(k) for k in ours)
+
+
+@pytest.mark.skipif(BACKEND == "torch", reason="float16 matmul on torch CPU")
+@pytest.mark.parametrize(
+    "cls, by_hand",
+    [
+        (keras.optimizers.SGD, sgd_by_hand),
+        (keras.optimizers.Adam, adam_by_hand),
+    ],
+)
+def test_under_a_loss_scale_optimizer(cls, by_hand, mixed_float16):
+    schedule = keras_clr.CyclicalLearningRate(**CLR)
+    optimizer = keras_clr.cyclical_momentum(
+        cls(learning_rate=schedule), BASE_M, MAX_M
+    )
+    model = unit_gradient_model(optimizer)
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    recorder = WeightRecorder()
+    x, y = unit_gradient_data(12)
+    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
+              callbacks=[recorder])  # fmt: skip
+    expected = by_hand(*expected_clr_sequences(12))
+    iterations = np.array([it for it, _ in recorder.points])
+    weights = np.array([w for _, w in recorder.points])
+    np.testing.assert_allclose(weights, expected[iterations - 1], rtol=1e-5)
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="JAX's stateless path")
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_jax_stateless_apply_matches_the_fixed_momentum_twin(name):
+    import jax
+
+    steps = 9
+    lrs, moms = expected_clr_sequences(steps)
+    attr = "momentum" if name == "SGD" else "beta_1"
+    cls = getattr(keras.optimizers, name)
+    cycling = keras_clr.cyclical_momentum(
+        cls(learning_rate=keras_clr.CyclicalLearningRate(**CLR)), BASE_M, MAX_M
+    )
+    twin = cls(learning_rate=0.01, **{attr: MAX_M})
+    ours = keras.Variable(np.ones(3, "float32"))
+    theirs = keras.Variable(np.ones(3, "float32"))
+    cycling.build([ours])
+    state = [v.value for v in cycling.variables]
+    weights = [ours.value]
+    apply = jax.jit(cycling.stateless_apply)
+    grads = np.random.default_rng(2).normal(size=(steps, 3)).astype("f4")
+    for step in range(steps):
+        twin.learning_rate = float(lrs[step])
+        setattr(twin, attr, float(moms[step]))
+        weights, state = apply(state, [grads[step]], weights)
+        twin.apply([ops.convert_to_tensor(grads[step])], [theirs])
+        np.testing.assert_allclose(
+            numbers(weights[0]), numbers(theirs), rtol=2e-5, atol=1e-7
+        )
+    # Stateless: the optimizer's own variables did not move.
+    assert int(ops.convert_to_numpy(cycling.iterations)) == 0
+
+
+def test_nominal_momentum_while_the_lr_is_no_keras_clr_schedule():
+    # As during `lr_range_test`, which installs a sweep of its own.
+    cycling = keras_clr.cyclical_momentum(
+        keras.optimizers.SGD(keras_clr.CyclicalLearningRate(**CLR)),
+        BASE_M,
+        MAX_M,
+    )
+    decay = keras.optimizers.schedules.ExponentialDecay(0.05, 3, 0.5)
+    _keras.set_learning_rate_object(cycling, decay)
+    twin = keras.optimizers.SGD(decay, momentum=MAX_M)
+    assert float(ops.convert_to_numpy(cycling.current_momentum)) == (
+        pytest.approx(MAX_M)
+    )
+    ours = keras.Variable(np.ones(2, "float32"))
+    theirs = keras.Variable(np.ones(2, "float32"))
+    for grad in ([1.0, -2.0], [0.5, 0.5], [-1.0, 3.0]):
+        cycling.apply([ops.convert_to_tensor(grad)], [ours])
+        twin.apply([ops.convert_to_tensor(grad)], [theirs])
+    np.testing.assert_allclose(numbers(ours), numbers(theirs), rtol=1e-6)
