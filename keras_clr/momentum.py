@@ -10,6 +10,8 @@ itself included, is the Keras optimizer's own code path on every backend
 classes).
 """
 
+import inspect
+
 import keras
 from keras import ops
 
@@ -469,8 +471,9 @@ def cyclical_momentum(
 
     Raises:
         ValueError: If the optimizer has no momentum term keras_clr can
-            cycle, was already used, has no keras_clr schedule, or the
-            momenta are out of range.
+            cycle, was already used, has no keras_clr schedule, has its
+            momentum set to a value other than its default and
+            `max_momentum`, or the momenta are out of range.
 
     References:
         - Smith, "A disciplined approach to neural network hyper-parameters",
@@ -481,8 +484,9 @@ def cyclical_momentum(
             "Argument `optimizer` already cycles its momentum. "
             f"Received: optimizer={type(optimizer).__name__}"
         )
-    target = next(
-        (cls for base, cls in _CYCLING if isinstance(optimizer, base)), None
+    base, target = next(
+        (pair for pair in _CYCLING if isinstance(optimizer, pair[0])),
+        (None, None),
     )
     if target is None:
         names = ", ".join(base.__name__ for base, _ in reversed(_CYCLING))
@@ -498,7 +502,17 @@ def cyclical_momentum(
             "before `model.compile`."
         )
     config = optimizer.get_config()
-    config.pop(target._momentum_attr, None)
+    attr = target._momentum_attr
+    nominal = config.pop(attr, None)
+    default = inspect.signature(base.__init__).parameters[attr].default
+    if nominal not in (None, default, max_momentum):
+        # A value the user chose (not the class default) would be lost.
+        raise ValueError(
+            f"`{attr}` is cycled between `base_momentum` and "
+            f"`max_momentum`; pass those to `cyclical_momentum` instead of "
+            f"setting `{attr}`. Received: {attr}={nominal}, "
+            f"max_momentum={max_momentum}"
+        )
     config["learning_rate"] = _keras.learning_rate_object(optimizer)
     return target(
         base_momentum=base_momentum, max_momentum=max_momentum, **config

@@ -259,6 +259,26 @@ def test_other_refusals():
         keras_clr.CyclicalMomentumAdam(
             keras_clr.CyclicalLearningRate(), beta_1=0.9
         )
+    # A momentum the user set on the plain optimizer is not dropped.
+    with pytest.raises(
+        ValueError,
+        match=r"`beta_1` is cycled between .* Received: beta_1=0\.5, "
+        r"max_momentum=0\.95",
+    ):
+        keras_clr.cyclical_momentum(
+            keras.optimizers.Adam(keras_clr.CyclicalLearningRate(), beta_1=0.5)
+        )
+    with pytest.raises(ValueError, match=r"Received: momentum=0\.9,"):
+        keras_clr.cyclical_momentum(
+            keras.optimizers.SGD(keras_clr.CyclicalLearningRate(), momentum=0.9)
+        )
+    # The class default, or the same value as `max_momentum`, is accepted.
+    for momentum in (0.0, 0.95):
+        keras_clr.cyclical_momentum(
+            keras.optimizers.SGD(
+                keras_clr.CyclicalLearningRate(), momentum=momentum
+            )
+        )
 
 
 def test_conversion_keeps_the_other_arguments():
