@@ -80,6 +80,7 @@ print(json.dumps(dict(
 
 
 def test_jax_run_never_imports_tensorflow(tmp_path):
+    pytest.importorskip("jax")
     log_dir = str(tmp_path / "logs")
     out = run_fresh(
         CODE.format(root=ROOT, log_dir=log_dir), env={"KERAS_BACKEND": "jax"}
