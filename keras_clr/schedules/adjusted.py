@@ -18,14 +18,23 @@ from keras_clr.schedules._ops import normalize_step
 class AdjustedSchedule(
     keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
 ):
-    """`scale * schedule(step - start_step)`, with a scale that can change.
+    """A schedule moved in time and scaled in height, while training runs.
 
-    The callbacks use it: `CyclicLR.reset()` restarts a cycle at the current
-    step (`start_step`), and `ReduceLRBoundsOnPlateau` multiplies both
-    bounds by `scale`. The scale is a non-trainable variable read inside the
-    compiled train step, so changing it needs no retrace on TensorFlow and
-    PyTorch; `get_config` stores its current value, so it survives
-    `model.save`. Before `start_step` the wrapped schedule sees step 0.
+    Use it to restart a schedule at a later step or to lower it by a factor
+    without rebuilding the optimizer: the callbacks do (`CyclicLR.reset()`
+    restarts a cycle at the current step, `ReduceLRBoundsOnPlateau`
+    multiplies both bounds by `scale`). The scale is a non-trainable
+    variable read inside the compiled train step, so changing it needs no
+    retrace on TensorFlow and PyTorch; `get_config` stores its current
+    value, so it survives `model.save`.
+
+    ```
+    lr(t) = scale * schedule(max(t - start_step, 0))
+    ```
+
+    Steps follow the same rules as the wrapped keras_clr schedules:
+    negative steps count as 0, float steps are floored, NaN or infinite
+    float steps give NaN.
 
     Example:
 
@@ -37,9 +46,18 @@ class AdjustedSchedule(
 
     Args:
         schedule: The schedule to adjust (a serialized one is accepted).
-        scale: Factor on the learning rate, `> 0`.
-        start_step: Step at which the wrapped schedule's step 0 falls.
+        scale: Factor on the learning rate, `> 0`, finite in float32.
+        start_step: Step at which the wrapped schedule's step 0 falls: an
+            integer from 0 to `2**63 - 1`.
         name: Name of the operation.
+
+    Returns:
+        A 1-arg callable that takes the optimizer step and returns the
+        learning rate, a scalar tensor of the wrapped schedule's dtype.
+
+    Raises:
+        ValueError: If `schedule` is not a `LearningRateSchedule`, or
+            `scale` or `start_step` is out of range.
     """
 
     def __init__(

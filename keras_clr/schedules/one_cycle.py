@@ -50,6 +50,13 @@ class OneCycle(
          lr_b + (lr_a - lr_b) * (1 + cos(pi * f)) / 2  anneal "cos"
     ```
 
+    It is computed as `low + (high - low) * w` without cancellation (in
+    float64 where the backend has it), so every value is within float32
+    rounding of PyTorch's formulas evaluated in float64, and from step
+    `total_steps - 1` on the rate is exactly `max_lr / (div_factor *
+    final_div_factor)`. Negative steps give the value at step 0; float steps
+    are floored (NaN for a NaN or infinite step).
+
     Example:
 
     >>> import keras
@@ -64,10 +71,10 @@ class OneCycle(
     ...               loss="mse")
 
     Args:
-        max_lr: Peak learning rate. Float, `> 0`.
+        max_lr: Peak learning rate. Float, `> 0`, finite in float32.
         total_steps: Length of the cycle in optimizer steps. Positive
-            integer. `OneCycle.from_epochs` computes it from epochs and
-            steps per epoch.
+            integer up to `2**63 - 1`. `OneCycle.from_epochs` computes it
+            from epochs and steps per epoch.
         pct_start: Fraction of the steps spent warming up, in `(0, 1)`;
             below `0.5` with `three_phase=True`.
         anneal_strategy: `"cos"` or `"linear"`.
