@@ -7,8 +7,9 @@ arguments, checks and values (they hold the Keras 3 schedule and return
 what it computes, which needs Keras 3 on its TensorFlow backend, the
 default), registered with tf_keras' serialization under the package
 `keras_clr.tf_keras` so that `tf_keras.models.load_model` restores them
-once this module is imported. TF Addons' class names are in
-`keras_clr.tf_keras.addons` (the three named ones also here).
+once this module is imported. TF Addons' four classes are in
+`keras_clr.tf_keras.addons` (the three named ones also here, as in
+`keras_clr`).
 
 Needs `pip install tf_keras` (the version matching TensorFlow's). Without
 tf_keras this module still imports, and building a class raises an
@@ -20,6 +21,7 @@ says what to use instead.
 """
 
 import keras_clr
+from keras_clr.tf_keras import addons
 from keras_clr.tf_keras._mirror import mirror
 from keras_clr.tf_keras._mirror import unavailable_callback
 from keras_clr.tf_keras.addons import ExponentialCyclicalLearningRate
@@ -63,6 +65,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "addons",
     "CyclicalLearningRate",
     "ExponentialCyclicalLearningRate",
     "OneCycle",

@@ -15,6 +15,12 @@ import tensorflow as tf  # noqa: E402
 import keras_clr.tf_keras as kt  # noqa: E402
 from keras_clr.tf_keras import addons as kt_addons  # noqa: E402
 
+
+@keras.saving.register_keras_serializable(package="keras_clr_tests")
+def _thirds(cycle):
+    return keras.ops.power(1.0 / 3.0, cycle - 1.0)
+
+
 # (twin, Keras 3 class, arguments, {step: value by hand}).
 CASES = [
     (
@@ -50,22 +56,31 @@ CASES = [
         {0: 1.0, 1: 13.0, 2: 25.0, 3: 21.5, 8: 4.0, 9: 0.5, 50: 0.5},
     ),
     (
+        # TF Addons' generic class with a fractional step size: the LR is
+        # 1 - |step / 2.5 - 2 * cycle + 1|, times (1/3)**(cycle - 1).
+        kt_addons.CyclicalLearningRate,
+        keras_clr.addons.CyclicalLearningRate,
+        dict(initial_learning_rate=0.0, maximal_learning_rate=1.0,
+             step_size=2.5, scale_fn=_thirds),
+        {0: 0.0, 1: 0.4, 2: 0.8, 3: 0.8, 5: 0.0, 6: 0.4 / 3.0},
+    ),
+    (
         kt.TriangularCyclicalLearningRate,
-        keras_clr.TriangularCyclicalLearningRate,
+        keras_clr.addons.TriangularCyclicalLearningRate,
         dict(initial_learning_rate=0.1, maximal_learning_rate=1.0,
              step_size=40),
         {20: 0.55, 40: 1.0, 80: 0.1},
     ),
     (
         kt.Triangular2CyclicalLearningRate,
-        keras_clr.Triangular2CyclicalLearningRate,
+        keras_clr.addons.Triangular2CyclicalLearningRate,
         dict(initial_learning_rate=0.1, maximal_learning_rate=1.0,
              step_size=30),
         {30: 1.0, 90: 0.55, 150: 0.325},
     ),
     (
         kt.ExponentialCyclicalLearningRate,
-        keras_clr.ExponentialCyclicalLearningRate,
+        keras_clr.addons.ExponentialCyclicalLearningRate,
         dict(initial_learning_rate=0.0, maximal_learning_rate=1.0,
              step_size=10, gamma=0.5),
         {10: 0.5**10},
@@ -133,6 +148,9 @@ def test_one_cycle_from_epochs():
 def test_registered_names_are_their_own():
     twins = {
         kt.CyclicalLearningRate: "keras_clr.tf_keras>CyclicalLearningRate",
+        kt_addons.CyclicalLearningRate: (
+            "keras_clr.tf_keras.addons>CyclicalLearningRate"
+        ),
         kt.OneCycle: "keras_clr.tf_keras>OneCycle",
         kt_addons.TriangularCyclicalLearningRate: (
             "keras_clr.tf_keras.addons>TriangularCyclicalLearningRate"
@@ -150,15 +168,22 @@ def test_registered_names_are_their_own():
         # Not in Keras 3's registry, where keras_clr's own classes are.
         assert keras.saving.get_registered_object(name) is None
     keras3_names = {
-        keras.saving.get_registered_name(getattr(keras_clr, n))
-        for n in keras_clr.__all__
-        if inspect.isclass(getattr(keras_clr, n))
+        keras.saving.get_registered_name(getattr(module, n))
+        for module in (keras_clr, keras_clr.addons)
+        for n in module.__all__
+        if inspect.isclass(getattr(module, n))
     }
+    assert len(set(twins.values())) == len(twins)
     assert keras3_names.isdisjoint(twins.values())
     # The Keras 3 classes still resolve to themselves in Keras 3's registry.
     assert (
         keras.saving.get_registered_object("keras_clr>CyclicalLearningRate")
         is keras_clr.CyclicalLearningRate
+    )
+    assert tf_keras.saving.get_registered_object(
+        "keras_clr.tf_keras.addons>CyclicalLearningRate"
+    ) is not tf_keras.saving.get_registered_object(
+        "keras_clr.tf_keras>CyclicalLearningRate"
     )
 
 
@@ -185,11 +210,6 @@ def test_registered_scale_fn_round_trips():
         0.3,
         0.1,
     ]
-
-
-@keras.saving.register_keras_serializable(package="keras_clr_tests")
-def _thirds(cycle):
-    return keras.ops.power(1.0 / 3.0, cycle - 1.0)
 
 
 def test_twin_in_a_keras3_optimizer_names_the_keras3_class():
