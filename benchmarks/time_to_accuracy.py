@@ -21,6 +21,7 @@ constant LR gets the benefit of the doubt.
 
     python benchmarks/time_to_accuracy.py [--data-dir DIR] [--seeds 3]
         [--epochs 12] [--json results.json]
+    python benchmarks/time_to_accuracy.py --from-json results.json
 """
 
 import argparse
@@ -159,7 +160,7 @@ def _spread(values, fmt):
         return "-"
     std = statistics.stdev(present) if len(present) > 1 else 0.0
     text = (
-        f"{statistics.mean(present):{fmt}} ± {std:{fmt}} "
+        f"{statistics.mean(present):{fmt}} ± {std:{fmt.lstrip('+')}} "
         f"[{min(present):{fmt}}, {max(present):{fmt}}]"
     )
     if len(present) < len(values):
@@ -187,6 +188,17 @@ def print_seed(seed, row, names):
 
 def report(rows, names, target, epochs):
     print(f"\nover {len(rows)} seeds (mean ± std [min, max]):")
+    fastest, most_accurate = [], []
+    for row in rows.values():
+        best = row["fastest_constant"]
+        fastest.append(row["policies"][best]["epochs"] if best else None)
+        best = row["most_accurate_constant"]
+        most_accurate.append(row["policies"][best]["best_accuracy"])
+    print("best constant LR, chosen per seed")
+    print(f"  epochs to {target}: {_spread(fastest, '.1f')}")
+    print(
+        f"  best accuracy in {epochs} epochs: {_spread(most_accurate, '.4f')}"
+    )
     for name in names:
         column = [row["policies"][name] for row in rows.values()]
         print(f"{name}")
@@ -215,16 +227,21 @@ def report(rows, names, target, epochs):
                 f"  {name}: best accuracy in {epochs} epochs above the best "
                 f"constant LR's (by {min(gains):.4f} to {max(gains):.4f})"
             )
+        epochs_needed = [p["epochs"] for p in column]
+        if None in epochs_needed:
+            continue
+        # Seeds where no constant LR reached the target count as faster.
         ratios = [p["epochs_ratio"] for p in column]
-        if all(r is not None and r < 1 for r in ratios):
+        timed = [r for r in ratios if r is not None]
+        if timed and all(r <= 1 for r in timed):
+            missed = len(ratios) - len(timed)
+            word = "fewer" if all(r < 1 for r in timed) else "no more"
             print(
-                f"  {name}: reaches {target} in fewer epochs than the best "
-                f"constant LR ({min(ratios):.2f}x to {max(ratios):.2f}x)"
-            )
-        elif all(r is not None and r <= 1 for r in ratios):
-            print(
-                f"  {name}: reaches {target} no later than the best "
-                f"constant LR ({min(ratios):.2f}x to {max(ratios):.2f}x)"
+                f"  {name}: reaches {target} in {min(epochs_needed)}-"
+                f"{max(epochs_needed)} epochs, {word} than the best constant "
+                f"LR (ratio {min(timed):.2f}-{max(timed):.2f} in "
+                f"{len(timed)} seeds; in {missed} no constant LR reached it "
+                f"within {epochs} epochs)"
             )
 
 
@@ -236,9 +253,24 @@ def main():
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--target", type=float, default=0.975)
     parser.add_argument("--json", help="write every number to this file")
+    parser.add_argument(
+        "--from-json",
+        help="report on the runs saved by an earlier --json, training nothing",
+    )
     args = parser.parse_args()
     if args.seeds < 1 or args.epochs < 1:
         parser.error("--seeds and --epochs must be >= 1")
+    if args.from_json:
+        with open(args.from_json) as f:
+            runs = json.load(f)["runs"]
+        per_seed = {int(seed): r for seed, r in runs.items()}
+        names = list(next(iter(per_seed.values())))
+        rows = analyse(per_seed, args.target)
+        for seed, row in rows.items():
+            print_seed(seed, row, names)
+        epochs = len(next(iter(per_seed[min(per_seed)].values()))["accuracy"])
+        report(rows, names, args.target, epochs)
+        return
     data = prepare(datasets.load_mnist(args.data_dir))
     steps_per_epoch = -(-len(data[0][0]) // 100)
     made = policies(steps_per_epoch)
