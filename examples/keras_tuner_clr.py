@@ -4,8 +4,9 @@ The schedule is built inside the hypermodel's `build(hp)`, from the
 trial's hyperparameters: `base_lr` and `max_lr` (log-uniform, in ranges
 that do not overlap, so `max_lr >= base_lr` in every trial) and the step
 size in epochs, turned into optimizer steps. Each trial gets its own
-schedule in its own optimizer, the schedule is saved with the trial's
-model, and `tuner.get_best_models()` rebuilds it with the best values.
+schedule in its own optimizer, and `tuner.get_best_models()` rebuilds it
+with the best values (KerasTuner rebuilds models with `build(hp)` and then
+loads the trial's weights).
 
     pip install keras-tuner
     python examples/keras_tuner_clr.py [--data-dir DIR] [--max-trials 10]

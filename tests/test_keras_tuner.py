@@ -79,7 +79,7 @@ def test_tiny_search(tmp_path):
         assert 1 <= hp["step_size_epochs"] <= 4
         assert np.isfinite(trial.score)
     # The best model comes back with the best trial's schedule in its
-    # optimizer, rebuilt by build(hp) and saved with the trial.
+    # optimizer: KerasTuner rebuilds it with build(hp), then loads weights.
     best = tuner.get_best_hyperparameters(1)[0].values
     model = tuner.get_best_models(1)[0]
     schedule = schedule_of(model)
