@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 
+from keras_clr_cli import _output
 from keras_clr_cli._capture import CapturedStderr
 from keras_clr_cli._output import OutputDir
 from keras_clr_cli._output import OutputError
@@ -25,7 +26,7 @@ SOURCES = ("auto", "idx", "keras", "tfds")
 # The points a plot may draw: a schedule evaluated at a million steps is a
 # 4 MB array and a readable PNG; far more only exhausts memory.
 MAX_PLOT_STEPS = 1_000_000
-# The formats matplotlib's Agg canvas writes (tests compare with it).
+# The formats every matplotlib >= 3.7 writes (tests compare with it).
 IMAGE_FORMATS = ("eps", "jpeg", "jpg", "pdf", "pgf", "png", "ps", "raw",
                  "rgba", "svg", "svgz", "tif", "tiff", "webp")  # fmt: skip
 EXTRAS = {
@@ -252,8 +253,10 @@ class _Terminated(BaseException):
     """SIGTERM, raised where the program is, so clean-up runs."""
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated
+def _on_signal(signum, frame):
+    _output.deliver(_Terminated if signum == signal.SIGTERM else (
+        KeyboardInterrupt
+    ))  # fmt: skip
 
 
 def _fail(message, code=2):
@@ -273,10 +276,12 @@ def main(argv=None):
     # Only the command picks the backend: off-screen, files only.
     os.environ.setdefault("MPLBACKEND", "Agg")
     outputs = _outputs(args)
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread
-        previous = None
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _on_signal)
+        except ValueError:  # not the main thread
+            pass
     try:
         for output in outputs:
             output.prepare()
@@ -285,15 +290,20 @@ def main(argv=None):
         return _fail(str(error))
     except (KeyboardInterrupt, _Terminated) as interrupt:
         what = "SIGTERM" if isinstance(interrupt, _Terminated) else "Ctrl-C"
+        state = (
+            "after the output was written"
+            if any(output.published for output in outputs)
+            else f"{args.output} was left as it was"
+        )
         return _fail(
-            f"interrupted ({what}); {args.output} was left as it was",
+            f"interrupted ({what}); {state}",
             143 if what == "SIGTERM" else 130,
         )
     finally:
         for output in outputs:
             output.discard()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _run(args, outputs):

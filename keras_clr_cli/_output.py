@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import tempfile
 
 JOURNAL = ".keras-clr-journal.json"
@@ -45,19 +44,33 @@ def _why(error):
     return str(error)
 
 
+_held = {"depth": 0, "pending": None}
+
+
+def deliver(exception_type):
+    """For signal handlers: raises now, or when the held block ends.
+
+    Blocking the signal itself would not do: TensorFlow's threads would
+    take it, and Python runs its handler in the main thread anyway.
+    """
+    if _held["depth"]:
+        _held["pending"] = _held["pending"] or exception_type
+        return
+    raise exception_type
+
+
 @contextlib.contextmanager
 def held_signals():
-    """Holds SIGINT and SIGTERM until the block ends (main thread only)."""
-    signals = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
-    except (ValueError, OSError, AttributeError):  # not the main thread
-        previous = None
+    """Defers SIGINT and SIGTERM (as `deliver` raises them) to the end."""
+    _held["depth"] += 1
     try:
         yield
     finally:
-        if previous is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _held["depth"] -= 1
+        pending = _held["pending"]
+        if pending is not None and not _held["depth"]:
+            _held["pending"] = None
+            raise pending
 
 
 def _make_parents(path):
@@ -110,6 +123,7 @@ class OutputDir:
         self.created = None
         self.stage = None
         self.keep_stage = False
+        self.published = False
 
     def prepare(self):
         """Checks and creates everything before any work; OutputError."""
@@ -178,10 +192,11 @@ class OutputDir:
                     f"{where}"
                 ) from error
             os.remove(os.path.join(self.path, JOURNAL))
-        shutil.rmtree(backup, ignore_errors=True)
-        shutil.rmtree(self.stage, ignore_errors=True)
-        self.stage = None
-        self.created = None
+            shutil.rmtree(backup, ignore_errors=True)
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self.stage = None
+            self.created = None
+            self.published = True
 
 
 def _apply(directory, journal, done):
@@ -276,6 +291,7 @@ class OutputFile:
         self.label = label
         self.created = None
         self.tmp = None
+        self.published = False
 
     def prepare(self):
         directory = os.path.dirname(self.path)
@@ -309,12 +325,13 @@ class OutputFile:
                 os.fsync(f.fileno())
             with held_signals():
                 os.replace(self.tmp, self.path)
+                self.tmp = None
+                self.created = None
+                self.published = True
         except OSError as error:
             raise OutputError(
                 f"could not write {self.label} {self.path} ({_why(error)})"
             ) from error
-        self.tmp = None
-        self.created = None
 
     def discard(self):
         if self.tmp:
