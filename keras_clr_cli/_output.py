@@ -133,8 +133,11 @@ class OutputDir:
         try:
             self.created = _make_parents(self.path)
             recover(self.path)
+            remove_stale(self.path)
             _check_free(self.path, self.label)
-            self.stage = tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=self.path)
+            self.stage = tempfile.mkdtemp(
+                prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=self.path
+            )
             _probe(self.stage)
         except OSError as error:
             self.discard()
@@ -162,7 +165,9 @@ class OutputDir:
         old = sorted(
             n for n in owned if os.path.lexists(os.path.join(self.path, n))
         )
-        backup = tempfile.mkdtemp(prefix=OLD_PREFIX, dir=self.path)
+        backup = tempfile.mkdtemp(
+            prefix=f"{OLD_PREFIX}{os.getpid()}-", dir=self.path
+        )
         journal = {"stage": staged, "backup": os.path.basename(backup),
                    "new": list(names), "old": old}  # fmt: skip
         _write_json_atomic(
@@ -248,6 +253,30 @@ def recover(directory):
     os.remove(path)
     shutil.rmtree(backup, ignore_errors=True)
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def remove_stale(directory):
+    """Removes staging directories of keras-clr runs that were killed.
+
+    Their names carry the process id; a live process keeps its own.
+    """
+    for name in os.listdir(directory):
+        for prefix in (STAGE_PREFIX, OLD_PREFIX):
+            if not name.startswith(prefix):
+                continue
+            pid = name[len(prefix) :].split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def read_manifest(directory):

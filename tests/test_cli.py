@@ -337,6 +337,21 @@ def test_a_crash_mid_swap_is_finished_by_the_next_run(
         assert (out / name).read_bytes() != b"old"
 
 
+def test_staging_left_by_a_killed_run_is_removed(
+    mnist_dir, tmp_path, fake_training
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = 2**22 + 1  # above Linux's largest process id: never running
+    stale = out / f"{_output.STAGE_PREFIX}{dead}-abc"
+    stale.mkdir()
+    (stale / "results.json").write_text("{}")
+    mine = out / f"{_output.STAGE_PREFIX}{os.getpid()}-live"
+    mine.mkdir()  # a live process's staging stays
+    assert demo(mnist_dir, out) == 0
+    assert not stale.exists() and mine.exists()
+
+
 def test_signals_are_held_during_the_swap(
     mnist_dir, tmp_path, monkeypatch, fake_training, capsys
 ):
