@@ -35,6 +35,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from common import MNIST_DIR  # noqa: E402
 from common import build_seed_mlp  # noqa: E402
+from common import prepare_mnist  # noqa: E402
 
 import keras_clr  # noqa: E402
 from keras_clr import datasets  # noqa: E402
@@ -60,18 +61,6 @@ class _Clock(keras.callbacks.Callback):
             self.x_test, self.y_test, batch_size=1000, verbose=0
         )
         self.accuracy.append(float(accuracy))
-
-
-def prepare(data):
-    (x_train, y_train), (x_test, y_test) = data
-
-    def flat(x):
-        return x.reshape(len(x), -1).astype("float32") / 255.0
-
-    return (
-        (flat(x_train), keras.utils.to_categorical(y_train, 10)),
-        (flat(x_test), keras.utils.to_categorical(y_test, 10)),
-    )
 
 
 def policies(steps_per_epoch):
@@ -271,7 +260,7 @@ def main():
         epochs = len(next(iter(per_seed[min(per_seed)].values()))["accuracy"])
         report(rows, names, args.target, epochs)
         return
-    data = prepare(datasets.load_mnist(args.data_dir))
+    data = prepare_mnist(datasets.load_mnist(args.data_dir))
     steps_per_epoch = -(-len(data[0][0]) // 100)
     made = policies(steps_per_epoch)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
