@@ -85,12 +85,11 @@ def check_in_range(
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (above and below):
-        interval = (
-            f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        )
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        interval = f"{left}{low}, {high}{right}"
         raise ValueError(
-            f"Argument `{name}` must be in {interval}. "
-            f"Received: {name}={value}"
+            f"Argument `{name}` must be in {interval}. Received: {name}={value}"
         )
     return value
 

@@ -179,8 +179,14 @@ class CyclicalLearningRate(_AddonsSchedule):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["scale_fn"] = keras.saving.serialize_keras_object(self.scale_fn)
-        return config
+        scale_fn = keras.saving.serialize_keras_object(self.scale_fn)
+        # In the signature's order.
+        return {
+            **{k: config[k] for k in list(config)[:3]},
+            "scale_fn": scale_fn,
+            "scale_mode": config["scale_mode"],
+            "name": config["name"],
+        }
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -386,8 +392,8 @@ class ExponentialCyclicalLearningRate(_AddonsSchedule):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["gamma"] = _json_number(self.gamma)
-        return config
+        name = config.pop("name")
+        return {**config, "gamma": _json_number(self.gamma), "name": name}
 
 
 def _register_0_1_0_names():

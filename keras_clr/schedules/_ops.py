@@ -134,12 +134,19 @@ def clip_int(step, low, high):
     torch (Keras 3.15). Bounds beyond the dtype's range are left out.
     """
     top = int_max(step.dtype)
+    narrows = keras.backend.backend() == "torch"
     if low is not None:
         bound = constant(low, step.dtype)
-        step = ops.where(step > bound, step, bound)
+        if narrows:
+            step = ops.where(step > bound, step, bound)
+        else:
+            step = ops.maximum(step, bound)  # One op instead of two.
     if high is not None and high < top:
         bound = constant(high, step.dtype)
-        step = ops.where(step < bound, step, bound)
+        if narrows:
+            step = ops.where(step < bound, step, bound)
+        else:
+            step = ops.minimum(step, bound)
     return step
 
 

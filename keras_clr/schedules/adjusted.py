@@ -75,7 +75,8 @@ class AdjustedSchedule(
         if not self.start_step:
             return step, invalid
         if self.start_step > int_max(step.dtype):
-            return ops.zeros_like(step), invalid  # The counter never gets there.
+            # The counter never gets there.
+            return ops.zeros_like(step), invalid
         # `step - start_step`, floored at 0 (the wrapped schedule's start).
         step = clip_int(step, self.start_step, None)
         return step - constant(self.start_step, step.dtype), invalid

@@ -138,9 +138,10 @@ class _CyclicalSchedule(
         with keras.name_scope(self.name):
             dtype = _float_dtype(self._low)
             low = _constant(self._low, dtype)
-            high = _constant(self._high, dtype)
+            # The amplitude in float64, rounded once (and one op less).
+            amplitude = _constant(float(self._high) - float(self._low), dtype)
             height, invalid = self._height(step, dtype)
-            return _nan_where(invalid, low + (high - low) * height)
+            return _nan_where(invalid, low + amplitude * height)
 
     def momentum(
         self,

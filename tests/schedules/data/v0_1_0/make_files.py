@@ -39,8 +39,14 @@ SCHEDULES = {
         0.1, 1.0, 30, gamma=0.98, name="expo"
     ),
     "one_cycle": keras_clr.OneCycle(
-        0.2, 250, pct_start=0.2, anneal_strategy="linear", div_factor=10,
-        final_div_factor=100, three_phase=True, name="oc3",
+        0.2,
+        250,
+        pct_start=0.2,
+        anneal_strategy="linear",
+        div_factor=10,
+        final_div_factor=100,
+        three_phase=True,
+        name="oc3",
     ),  # fmt: skip
     "adjusted": keras_clr.AdjustedSchedule(
         keras_clr.TriangularCyclicalLearningRate(0.01, 0.1, 20),
