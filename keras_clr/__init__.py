@@ -11,6 +11,7 @@ from keras_clr.momentum import CyclicalMomentumNadam
 from keras_clr.momentum import CyclicalMomentumSGD
 from keras_clr.momentum import cyclical_momentum
 from keras_clr.plotting import plot_history
+from keras_clr.plotting import plot_range_test
 from keras_clr.plotting import plot_schedule
 from keras_clr.range_test import LRRangeTestResult
 from keras_clr.range_test import lr_range_test
@@ -41,6 +42,7 @@ __all__ = [
     "LRRangeTestResult",
     "OneCycle",
     "plot_history",
+    "plot_range_test",
     "plot_schedule",
     "ReduceLRBoundsOnPlateau",
     "ScalePolicy",

@@ -60,3 +60,18 @@ def retrace(model):
     Checked: Keras 3.5 - 3.15.
     """
     model.train_function = None
+
+
+def global_seed_generator_state():
+    """The state variable of Keras' global `SeedGenerator`, or `None`.
+
+    Random ops called without a seed (outside JAX tracing) draw from a
+    global generator Keras creates on first use; its state changes the
+    next `fit` like a layer's own generator does. Private:
+    `keras.src.backend.common.global_state` attribute
+    `"global_seed_generator"`. Checked: Keras 3.5 - 3.15.
+    """
+    from keras.src.backend.common import global_state
+
+    generator = global_state.get_global_attribute("global_seed_generator")
+    return None if generator is None else generator.state

@@ -118,3 +118,60 @@ def _align(callback, history, values, lrs):
         "rates; pass the CyclicLR callback itself, which knows at which "
         "iteration each metric was logged."
     )
+
+
+_RULE_MARKERS = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
+
+
+def plot_range_test(result, ax=None):
+    """Draws an LR range test's loss against the learning rate.
+
+    The raw losses as dots, the smoothed losses as a line, on a log LR
+    axis, with each rule's suggestion marked on the smoothed curve (the
+    default rule, `"steepest"`, first in the legend). Non-finite losses
+    are left out. Never shows or saves the figure.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> import keras_clr
+    >>> lrs = np.geomspace(1e-5, 1.0, 51)
+    >>> result = keras_clr.LRRangeTestResult(
+    ...     lrs, 2.0 - np.tanh(np.log10(lrs) + 3))
+    >>> ax = keras_clr.plot_range_test(result, ax=Figure().add_subplot())
+    >>> ax.get_xscale()
+    'log'
+
+    Args:
+        result: A `keras_clr.LRRangeTestResult` (reads its public `lrs`,
+            `losses`, `smoothed_losses` and `suggestions`).
+        ax: Matplotlib axes to draw on; a new figure if `None`.
+
+    Returns:
+        The axes.
+    """
+    lrs = np.asarray(result.lrs, dtype=float)
+    smoothed = np.asarray(result.smoothed_losses, dtype=float)
+    ax = _axes(ax)
+    ax.plot(lrs, result.losses, ".", alpha=0.3, markersize=3, label="loss")
+    ax.plot(lrs, smoothed, label="smoothed loss")
+    for rule, lr in result.suggestions.items():
+        index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
+        ax.plot(
+            lr,
+            smoothed[index],
+            _RULE_MARKERS.get(rule, "x"),
+            markersize=9,
+            label=f"{rule}: {lr:.2e}",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        low, high = finite.min(), finite[0]
+        ax.set_ylim(low - 0.1 * abs(low), max(high, low) * 1.5 + 1e-12)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return ax
