@@ -75,3 +75,35 @@ def global_seed_generator_state():
 
     generator = global_state.get_global_attribute("global_seed_generator")
     return None if generator is None else generator.state
+
+
+def backend_rng_state():
+    """The backend's own global random state that Keras layers draw from.
+
+    On PyTorch, Keras' `Dropout` without an explicit `seed` does not use
+    its `SeedGenerator`: it falls back to `torch.nn.functional.dropout`,
+    which draws from torch's global generators (keras/src/backend/torch/
+    random.py, `dropout`). Returns an opaque state for
+    `set_backend_rng_state`, or `None` on other backends (their layers
+    draw from `SeedGenerator` variables only). Checked: Keras 3.5 - 3.15.
+    """
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    cuda = (
+        torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    )
+    return torch.get_rng_state(), cuda
+
+
+def set_backend_rng_state(state):
+    """Puts back what `backend_rng_state` returned."""
+    if state is None:
+        return
+    import torch
+
+    cpu, cuda = state
+    torch.set_rng_state(cpu)
+    if cuda is not None:
+        torch.cuda.set_rng_state_all(cuda)

@@ -61,8 +61,9 @@ class _Snapshot:
 
     Every variable of the model (weights, BatchNorm statistics, each
     layer's seed generator), of the optimizer (iterations, slots, loss
-    scale), every metric variable and Keras' global seed generator; the
-    optimizer's learning-rate object, `model.history` and
+    scale), every metric variable, Keras' global seed generator and, on
+    PyTorch, torch's global generators (unseeded Dropout draws from them);
+    the optimizer's learning-rate object, `model.history` and
     `model.stop_training`.
     """
 
@@ -81,6 +82,7 @@ class _Snapshot:
         self.values = [
             (v, np.array(ops.convert_to_numpy(v))) for v in variables.values()
         ]
+        self.rng_state = _keras.backend_rng_state()
         self.learning_rate = _keras.learning_rate_object(optimizer)
         self.history = model.__dict__.get("history", _ABSENT)
         self.stop_training = model.stop_training
@@ -88,6 +90,7 @@ class _Snapshot:
     def restore(self):
         for variable, value in self.values:
             variable.assign(value)
+        _keras.set_backend_rng_state(self.rng_state)
         _keras.set_learning_rate_object(self.optimizer, self.learning_rate)
         # The next `fit` traces its step again, with the original LR.
         _keras.retrace(self.model)
@@ -184,7 +187,8 @@ def lr_range_test(
     variable (weights, BatchNorm statistics, the seed generators of
     Dropout and other random layers), every optimizer variable (iteration
     count, moments, loss scale), the optimizer's learning rate or
-    schedule, the metric variables, Keras' global seed generator,
+    schedule, the metric variables, Keras' global seed generator (and on
+    PyTorch torch's global random state, which unseeded Dropout uses),
     `model.history` and `model.stop_training`.
 
     Example:

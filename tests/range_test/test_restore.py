@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import keras_clr
+from keras_clr import _keras
+from tests.conftest import BACKEND
 from tests.range_test.conftest import numpy_values
 from tests.range_test.conftest import task
 
@@ -47,7 +49,12 @@ OPTIMIZERS = {
 }
 
 
-def twin(make_optimizer, metrics=("accuracy",), run_eagerly=RUN_EAGERLY):
+def twin(
+    make_optimizer,
+    metrics=("accuracy",),
+    run_eagerly=RUN_EAGERLY,
+    dropout_seed=3,
+):
     keras.utils.set_random_seed(7)
     model = keras.Sequential(
         [
@@ -55,7 +62,9 @@ def twin(make_optimizer, metrics=("accuracy",), run_eagerly=RUN_EAGERLY):
             keras.layers.Dense(16),
             keras.layers.BatchNormalization(),
             keras.layers.Activation("relu"),
-            keras.layers.Dropout(0.5),
+            # Seeded: its SeedGenerator drives it on every backend (unseeded,
+            # PyTorch draws from torch's global generator; tested below).
+            keras.layers.Dropout(0.5, seed=dropout_seed),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
@@ -129,3 +138,20 @@ def test_seed_generator_state_is_put_back():
     x, y = task(64)
     keras_clr.lr_range_test(model, x, y, num_steps=5, verbose=0)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(state), before)
+
+
+def test_unseeded_dropout_random_state_is_put_back():
+    model = twin(OPTIMIZERS["sgd"], dropout_seed=None)
+    generator = model.layers[3].seed_generator.state
+    seed_before = np.array(keras.ops.convert_to_numpy(generator))
+    rng_before = _keras.backend_rng_state()  # torch's generators, or None
+    x, y = task(64)
+    keras_clr.lr_range_test(model, x, y, num_steps=5, verbose=0)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(generator), seed_before
+    )
+    rng_after = _keras.backend_rng_state()
+    if BACKEND == "torch":
+        assert np.array_equal(rng_after[0].numpy(), rng_before[0].numpy())
+    else:
+        assert rng_before is None and rng_after is None
