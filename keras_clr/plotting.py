@@ -151,6 +151,8 @@ def plot_range_test(result, ax=None):
     Returns:
         The axes.
     """
+    from keras_clr.range_test import DEFAULT_RULE
+
     lrs = np.asarray(result.lrs, dtype=float)
     smoothed = np.asarray(result.smoothed_losses, dtype=float)
     ax = _axes(ax)
@@ -158,12 +160,13 @@ def plot_range_test(result, ax=None):
     ax.plot(lrs, smoothed, label="smoothed loss")
     for rule, lr in result.suggestions.items():
         index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
+        default = " (default)" if rule == DEFAULT_RULE else ""
         ax.plot(
             lr,
             smoothed[index],
             _RULE_MARKERS.get(rule, "x"),
             markersize=9,
-            label=f"{rule}: {lr:.2e}",
+            label=f"{rule}{default}: {lr:.2e}",
         )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")

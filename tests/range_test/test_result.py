@@ -156,7 +156,7 @@ def test_plot_draws_curve_and_marks_each_rule(tmp_path):
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:2] == ["loss", "smoothed loss"]
     assert [label.split(":")[0] for label in labels[2:]] == [
-        "steepest", "valley", "minimum_over_10",
+        "steepest (default)", "valley", "minimum_over_10",
     ]  # fmt: skip
     marker = ax.get_lines()[2]
     assert marker.get_xdata()[0] == LRS[20]
