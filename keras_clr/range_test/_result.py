@@ -117,7 +117,7 @@ class LRRangeTestResult:
         return max_lr / 4.0, max_lr
 
     def cyclical_learning_rate(
-        self, step_size, rule: str = _suggest.DEFAULT_RULE, **kwargs
+        self, step_size: int, rule: str = _suggest.DEFAULT_RULE, **kwargs
     ):
         """A `keras_clr.CyclicalLearningRate` between `suggest_bounds(rule)`.
 
@@ -131,7 +131,7 @@ class LRRangeTestResult:
         )
 
     def one_cycle(
-        self, total_steps, rule: str = _suggest.DEFAULT_RULE, **kwargs
+        self, total_steps: int, rule: str = _suggest.DEFAULT_RULE, **kwargs
     ):
         """A `keras_clr.OneCycle` peaking at `suggest_bounds(rule)`'s max.
 
@@ -190,6 +190,11 @@ class LRRangeTestResult:
             ValueError: Saying what is wrong (not JSON, missing keys,
                 values of the wrong type or length).
         """
+        if not isinstance(text, str):
+            raise ValueError(
+                "Argument `text` must be a string of JSON. "
+                f"Received: text of type {type(text).__name__}"
+            )
         return cls._from_text(text, "Argument `text`", f"text={text[:80]!r}")
 
     @classmethod

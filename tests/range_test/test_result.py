@@ -165,3 +165,12 @@ def test_plot_draws_curve_and_marks_each_rule(tmp_path):
     __import__("matplotlib.pyplot").pyplot.close(new.figure)
     figure.savefig(tmp_path / "range.png")
     assert (tmp_path / "range.png").stat().st_size > 0
+
+
+def test_from_json_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match="Argument `text` must be a string"):
+        keras_clr.LRRangeTestResult.from_json(b"{}")
+    with pytest.raises(
+        ValueError, match=r"Argument `text` is not .* missing key\(s\) 'lrs'"
+    ):
+        keras_clr.LRRangeTestResult.from_json('{"losses": [], "smoothing": 0}')
