@@ -11,6 +11,7 @@ from keras_clr import _validation
 from keras_clr.range_test import _data
 from keras_clr.range_test import _sweep
 from keras_clr.range_test._result import LRRangeTestResult
+from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import constant
@@ -46,7 +47,11 @@ class _RangeSchedule(keras.optimizers.schedules.LearningRateSchedule,
             fraction, self.start_lr, self.end_lr, self.mode, exp=ops.exp
         )
 
-    def momentum(self, step, base_momentum=None, max_momentum=MAX_MOMENTUM):
+    def momentum(
+        self, step, base_momentum=BASE_MOMENTUM, max_momentum=MAX_MOMENTUM
+    ):
+        # Fixed at the optimizer's nominal momentum: the test varies the LR
+        # alone (README, "Momentum during the test").
         return constant(max_momentum, float_dtype(self.start_lr))
 
     def get_config(self):  # pragma: no cover - never saved

@@ -46,6 +46,9 @@ OPTIMIZERS = {
         keras.optimizers.Adam(clr())
     ),
     "cyclical_momentum_lion": lambda: keras_clr.CyclicalMomentumLion(clr()),
+    "cyclical_momentum_nadam": lambda: keras_clr.cyclical_momentum(
+        keras.optimizers.Nadam(clr())
+    ),
 }
 
 
