@@ -1,5 +1,9 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
+from keras_clr import addons
+from keras_clr.addons import ExponentialCyclicalLearningRate
+from keras_clr.addons import Triangular2CyclicalLearningRate
+from keras_clr.addons import TriangularCyclicalLearningRate
 from keras_clr.callbacks import CyclicLR
 from keras_clr.callbacks import LearningRateLogger
 from keras_clr.callbacks import ReduceLRBoundsOnPlateau
@@ -17,15 +21,13 @@ from keras_clr.range_test import LRRangeTestResult
 from keras_clr.range_test import lr_range_test
 from keras_clr.schedules import AdjustedSchedule
 from keras_clr.schedules import CyclicalLearningRate
-from keras_clr.schedules import ExponentialCyclicalLearningRate
 from keras_clr.schedules import OneCycle
 from keras_clr.schedules import ScalePolicy
-from keras_clr.schedules import Triangular2CyclicalLearningRate
-from keras_clr.schedules import TriangularCyclicalLearningRate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "addons",
     "AdjustedSchedule",
     "cyclical_momentum",
     "CyclicalLearningRate",

@@ -4,8 +4,14 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import BASE_MOMENTUM
+from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import integer_step
+from keras_clr.schedules._ops import clip_int
+from keras_clr.schedules._ops import constant
+from keras_clr.schedules._ops import int_max
+from keras_clr.schedules._ops import nan_where
+from keras_clr.schedules._ops import normalize_step
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
@@ -53,11 +59,8 @@ class AdjustedSchedule(
                 "Argument `schedule` must be a `LearningRateSchedule`. "
                 f"Received: schedule={schedule!r}"
             )
-        _validation.check_finite("scale", scale)
-        if scale <= 0:
-            raise ValueError(
-                f"Argument `scale` must be > 0. Received: scale={scale}"
-            )
+        _validation.check_float32("scale", scale)
+        _validation.check_positive("scale", scale)
         self.schedule = schedule
         self.start_step = _validation.check_int_at_least(
             "start_step", start_step, 0
@@ -68,24 +71,36 @@ class AdjustedSchedule(
         )
 
     def _shifted(self, step):
-        step = integer_step(step)
+        step, invalid = normalize_step(step)
         if not self.start_step:
-            return step
-        shifted = step - ops.convert_to_tensor(self.start_step, step.dtype)
-        return ops.where(shifted > 0, shifted, ops.zeros_like(shifted))
+            return step, invalid
+        if self.start_step > int_max(step.dtype):
+            # The counter never gets there.
+            return ops.zeros_like(step), invalid
+        # `step - start_step`, floored at 0 (the wrapped schedule's start).
+        step = clip_int(step, self.start_step, None)
+        return step - constant(self.start_step, step.dtype), invalid
 
     def __call__(self, step):
         with keras.name_scope(self.name):
-            lr = self.schedule(self._shifted(step))
-            return lr * ops.cast(self.scale, lr.dtype)
+            step, invalid = self._shifted(step)
+            lr = self.schedule(step)
+            return nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
 
-    def momentum(self, step, base_momentum=0.85, max_momentum=0.95):
+    def momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
         """The wrapped schedule's momentum, moved by `start_step`."""
-        return self.schedule.momentum(
-            self._shifted(step), base_momentum, max_momentum
+        step, invalid = self._shifted(step)
+        return nan_where(
+            invalid,
+            self.schedule.momentum(step, base_momentum, max_momentum),
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "schedule": keras.saving.serialize_keras_object(self.schedule),
             "scale": float(ops.convert_to_numpy(self.scale)),
