@@ -1,0 +1,67 @@
+"""One process of the JAX multi-process data-parallel test.
+
+`python -m tests.distributed.jax_worker PROCESS_ID NUM_PROCESSES PORT OUT`
+joins a group of processes on 127.0.0.1 (gloo CPU collectives), trains
+every job of `jobs.KINDS` on its own shard of each global batch, and writes
+its records to `OUT/process_<id>.json`; process 0 also saves each model.
+"""
+
+import json
+import os
+import sys
+
+os.environ["KERAS_BACKEND"] = "jax"
+
+import jax  # noqa: E402
+
+jax.config.update("jax_cpu_collectives_implementation", "gloo")
+
+import keras  # noqa: E402
+
+from tests.distributed import jobs  # noqa: E402
+
+STEPS = 12
+
+
+def main(process_id, num_processes, port, out):
+    keras.distribution.initialize(
+        f"127.0.0.1:{port}",
+        num_processes=num_processes,
+        process_id=process_id,
+    )
+    distribution = keras.distribution.DataParallel(devices=jax.devices())
+    # Each process feeds its own shard of every global batch.
+    distribution.auto_shard_dataset = False
+    keras.distribution.set_distribution(distribution)
+    result = dict(
+        process_index=jax.process_index(),
+        process_count=jax.process_count(),
+        devices=len(jax.devices()),
+        jobs={},
+    )
+    for kind in jobs.KINDS:
+        model, callbacks = jobs.build(kind)
+        steps, weights = jobs.train(
+            model,
+            callbacks,
+            0,
+            STEPS,
+            shard=process_id,
+            num_shards=num_processes,
+        )
+        record = dict(steps=steps, weights=weights)
+        if callbacks:
+            record["history_lr"] = callbacks[0].history["lr"]
+        result["jobs"][kind] = record
+        # Every process must save: saving moves values between devices,
+        # which JAX checks with a collective; only process 0's file is kept.
+        name = (
+            f"{kind}.keras" if process_id == 0 else f"{kind}.{process_id}.keras"
+        )
+        model.save(os.path.join(out, name))
+    with open(os.path.join(out, f"process_{process_id}.json"), "w") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
