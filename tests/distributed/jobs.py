@@ -24,7 +24,7 @@ def deterministic():
         tf.config.experimental.enable_op_determinism()
 
 
-def build(kind):
+def build(kind, **compile_kwargs):
     """(model, callbacks) of a job; the same weights for every process."""
     deterministic()
     callbacks = []
@@ -45,6 +45,8 @@ def build(kind):
         optimizer = keras_clr.cyclical_momentum(
             keras.optimizers.Adam(learning_rate=schedule), 0.8, 0.9
         )
+    elif kind == "constant":
+        optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
     elif kind == "cyclic_lr":
         optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
         callbacks.append(
@@ -59,7 +61,11 @@ def build(kind):
             keras.layers.Dense(3, "softmax", kernel_initializer=_init(2)),
         ]
     )
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        **compile_kwargs,
+    )
     return model, callbacks
 
 
