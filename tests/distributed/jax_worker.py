@@ -59,8 +59,38 @@ def main(process_id, num_processes, port, out):
             f"{kind}.keras" if process_id == 0 else f"{kind}.{process_id}.keras"
         )
         model.save(os.path.join(out, name))
+    result["logging"] = logging_job(process_id, num_processes, out)
+    result["pid"] = os.getpid()
     with open(os.path.join(out, f"process_{process_id}.json"), "w") as f:
         json.dump(result, f)
+
+
+def logging_job(process_id, num_processes, out):
+    """Event files: chief-only by default, every worker with the switch."""
+    import keras_clr
+
+    model, _ = jobs.build("constant")
+    callbacks = [
+        keras_clr.CyclicLR(
+            0.01, 0.05, step_size=3.0, log_dir=os.path.join(out, "cyclic_lr")
+        ),
+        keras_clr.LearningRateLogger(log_dir=os.path.join(out, "logger")),
+        keras_clr.LearningRateLogger(
+            log_dir=os.path.join(out, "every_worker"),
+            name="lr_every_worker",
+            chief_only=False,
+        ),
+    ]
+    steps, _ = jobs.train(
+        model, callbacks, 0, STEPS, shard=process_id, num_shards=num_processes
+    )
+    return dict(
+        steps=steps,
+        histories=[
+            dict(iterations=c.history["iterations"], lr=c.history["lr"])
+            for c in callbacks
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ equal within 1e-6; and the model process 0 saved must load and continue
 exactly as the single-process run continues.
 """
 
+import glob
 import json
 import os
 
@@ -121,3 +122,71 @@ def test_model_saved_by_process_0_resumes(workers, single_process, kind):
     steps, weights = jobs.train(model, [], jax_worker.STEPS, RESUME)
     assert_same_steps(steps, want_steps)
     assert_close_weights(weights, want_weights)
+
+
+def event_files(log_dir):
+    """{pid of the writer: {step: learning rate}} of each event file."""
+    files = {}
+    for path in sorted(glob.glob(os.path.join(log_dir, "events.out.*"))):
+        # events.out.tfevents.<time>.<host>.<pid>.<counter>.v2
+        pid = int(os.path.basename(path).split(".")[-3])
+        assert pid not in files
+        files[pid] = read_scalars_file(path)
+    return files
+
+
+def read_scalars_file(path):
+    from tensorboard.backend.event_processing import event_file_loader
+
+    values = {}
+    for event in event_file_loader.EventFileLoader(path).Load():
+        for value in event.summary.value:
+            tensor = value.tensor
+            number = tensor.float_val[0] if tensor.float_val else None
+            if number is None:
+                number = float(np.frombuffer(tensor.tensor_content, "<f4")[0])
+            values.setdefault(value.tag, {})[event.step] = number
+    return values
+
+
+def test_event_files_from_the_chief_only_by_default(workers):
+    out, results = workers
+    pids = [r["pid"] for r in results]
+    applied = [s[1] for s in results[0]["logging"]["steps"]]
+    steps = list(range(1, jax_worker.STEPS + 1))
+    for folder, tag in (
+        ("cyclic_lr", "learning_rate"),
+        ("logger", "learning_rate"),
+    ):
+        files = event_files(out / folder)
+        assert list(files) == [pids[0]], folder  # one file, process 0's
+        scalars = files[pids[0]][tag]
+        assert sorted(scalars) == steps
+        np.testing.assert_allclose(
+            [scalars[s] for s in steps], applied, rtol=1e-6
+        )
+
+
+def test_event_files_from_every_worker_with_the_switch(workers):
+    out, results = workers
+    files = event_files(out / "every_worker")
+    assert sorted(files) == sorted(r["pid"] for r in results)
+    for result in results:
+        scalars = files[result["pid"]]["lr_every_worker"]
+        applied = [s[1] for s in result["logging"]["steps"]]
+        assert sorted(scalars) == list(range(1, jax_worker.STEPS + 1))
+        np.testing.assert_allclose(
+            [scalars[s] for s in sorted(scalars)], applied, rtol=1e-6
+        )
+
+
+def test_every_worker_history_holds_the_lr_it_applied(workers):
+    _, results = workers
+    for result in results:
+        steps = result["logging"]["steps"]
+        assert len({round(s[1], 6) for s in steps}) > 3
+        for history in result["logging"]["histories"]:
+            assert history["iterations"] == [s[0] + 1 for s in steps]
+            np.testing.assert_allclose(
+                history["lr"], [s[1] for s in steps], rtol=1e-7
+            )
