@@ -40,6 +40,15 @@ def build(kind, **compile_kwargs):
             0.01, 0.05, 3, mode="triangular2", step_size_down=2
         )
         optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    elif kind == "plateau":
+        schedule = keras_clr.CyclicalLearningRate(0.01, 0.05, 3)
+        optimizer = keras.optimizers.Adam(learning_rate=schedule)
+        # Never an improvement: the bounds halve at every epoch's end.
+        callbacks.append(
+            keras_clr.ReduceLRBoundsOnPlateau(
+                monitor="loss", factor=0.5, patience=0, min_delta=1e9
+            )
+        )
     elif kind == "one_cycle":
         schedule = keras_clr.OneCycle(0.05, 20, pct_start=0.25)
         optimizer = keras_clr.cyclical_momentum(
@@ -121,14 +130,16 @@ def weights(model):
     ]
 
 
-def train(model, callbacks, first_step, steps, shard=0, num_shards=1):
-    """Trains `steps` steps; returns (per-step records, weights)."""
+def train(model, callbacks, first_step, steps, shard=0, num_shards=1, epochs=1):
+    """Trains `epochs` epochs of `steps` steps (the same batches each
+    epoch); returns (per-step records, weights)."""
     recorder = Recorder()
     x, y, batch_size = data(first_step, steps, shard, num_shards)
     model.fit(
         x,
         y,
         batch_size=batch_size,
+        epochs=epochs,
         shuffle=False,
         verbose=0,
         callbacks=[recorder, *callbacks],

@@ -62,7 +62,7 @@ def kill(process):
         process.wait(timeout=10)
 
 
-class WorkerTimeout(AssertionError):
+class WorkerTimeout(RuntimeError):
     """Workers were still running at the deadline (and were killed)."""
 
 
