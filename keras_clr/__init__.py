@@ -1,5 +1,6 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
+from keras_clr._resume import ScheduleGuard
 from keras_clr.callbacks import CyclicLR
 from keras_clr.callbacks import LearningRateLogger
 from keras_clr.callbacks import ReduceLRBoundsOnPlateau
@@ -44,6 +45,7 @@ __all__ = [
     "plot_schedule",
     "ReduceLRBoundsOnPlateau",
     "ScalePolicy",
+    "ScheduleGuard",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
 ]

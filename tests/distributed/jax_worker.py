@@ -60,6 +60,7 @@ def main(process_id, num_processes, port, out):
         )
         model.save(os.path.join(out, name))
     result["logging"] = logging_job(process_id, num_processes, out)
+    result["disagree"] = disagreeing_job(process_id, num_processes)
     result["pid"] = os.getpid()
     with open(os.path.join(out, f"process_{process_id}.json"), "w") as f:
         json.dump(result, f)
@@ -91,6 +92,26 @@ def logging_job(process_id, num_processes, out):
             for c in callbacks
         ],
     )
+
+
+def disagreeing_job(process_id, num_processes):
+    """Process 1 builds another schedule; ScheduleGuard must refuse it."""
+    import keras_clr
+
+    # (Both build the same variables: creating a variable is a collective.)
+    model, _ = jobs.build("clr_wider" if process_id == 1 else "clr")
+    try:
+        steps, _ = jobs.train(
+            model,
+            [keras_clr.ScheduleGuard()],
+            0,
+            STEPS,
+            shard=process_id,
+            num_shards=num_processes,
+        )
+    except ValueError as error:
+        return dict(error=str(error))
+    return dict(steps=steps)
 
 
 if __name__ == "__main__":

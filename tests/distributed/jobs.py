@@ -35,9 +35,13 @@ def build(kind, **compile_kwargs):
         optimizer = keras_clr.cyclical_momentum(
             keras.optimizers.SGD(learning_rate=schedule, nesterov=True)
         )
-    elif kind == "clr":
+    elif kind in ("clr", "clr_wider"):
         schedule = keras_clr.CyclicalLearningRate(
-            0.01, 0.05, 3, mode="triangular2", step_size_down=2
+            0.01,
+            0.06 if kind == "clr_wider" else 0.05,
+            3,
+            mode="triangular2",
+            step_size_down=2,
         )
         optimizer = keras.optimizers.Adam(learning_rate=schedule)
     elif kind == "plateau":

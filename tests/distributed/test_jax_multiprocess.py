@@ -190,3 +190,14 @@ def test_every_worker_history_holds_the_lr_it_applied(workers):
             np.testing.assert_allclose(
                 history["lr"], [s[1] for s in steps], rtol=1e-7
             )
+
+
+def test_processes_with_different_schedules_are_refused(workers):
+    # Without the guard each process would apply its own LR to its copy of
+    # the weights, silently; ScheduleGuard refuses before the first step.
+    _, results = workers
+    for i, result in enumerate(results):
+        error = result["disagree"].get("error")
+        assert error is not None, result["disagree"]
+        assert "do not build the same learning rate schedule" in error
+        assert f"processes [{1 - i}] differ from process {i}" in error
