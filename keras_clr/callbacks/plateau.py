@@ -202,7 +202,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             # one float32 rounding above it.
             if not old > np.float32(self.min_lr) * (1 + 1e-6):
                 return False
-            new_scale = max(old * self.factor, self.min_lr) / upper
+            new_scale = max(scale * self.factor, self.min_lr / upper)
         else:
             new_scale = scale * self.factor
         self.schedule.scale.assign(new_scale)
