@@ -382,8 +382,10 @@ def _metric_names(model):
         inner = getattr(metric, "metrics", None)
         for m in inner if inner is not None else [metric]:
             names.add(m.name)
-    # Compiled metrics are built at the first step on some backends; the
-    # compile config names them before.
+    if keras.backend.backend() != "tensorflow":
+        return names  # built before `on_train_begin` on JAX and PyTorch
+    # On TensorFlow the compiled metrics are built at the first step; the
+    # compile config names them before (it imports TensorFlow: only here).
     try:
         config = model.get_compile_config() or {}
     except Exception:  # not compiled, or not serializable

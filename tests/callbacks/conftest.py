@@ -95,7 +95,9 @@ def _is_tracing(step) -> bool:
     if BACKEND == "jax":
         import jax
 
-        return isinstance(step, jax.core.Tracer)
+        # The optimizer passes its step variable; inside `jit` its value
+        # is a tracer.
+        return isinstance(keras.ops.convert_to_tensor(step), jax.core.Tracer)
     import torch
 
     return torch.compiler.is_compiling()

@@ -30,7 +30,8 @@ def fit_with_plateau(plateau, epochs=4, steps=6, cls=None, **compile_kwargs):
 def test_scales_the_bounds_after_patience(trace_counting):
     # The loss keeps falling, but never by min_delta: a plateau each epoch
     # once patience (2 epochs) has run out.
-    jit = BACKEND == "torch"  # so that torch.compile traces the step
+    # Compiled on every backend (PyTorch: torch.compile traces the step).
+    jit = True if BACKEND != "tensorflow" else "auto"
     fit_with_plateau(
         keras_clr.ReduceLRBoundsOnPlateau(monitor="loss"),
         cls=trace_counting,
