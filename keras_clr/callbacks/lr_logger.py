@@ -376,12 +376,38 @@ def _check_log_name(name) -> str:
 
 
 def _metric_names(model):
+    """The names the model's metrics log under, as far as known now."""
     names = set()
     for metric in getattr(model, "metrics", None) or []:
         inner = getattr(metric, "metrics", None)
         for m in inner if inner is not None else [metric]:
             names.add(m.name)
+    if keras.backend.backend() != "tensorflow":
+        return names  # built before `on_train_begin` on JAX and PyTorch
+    # On TensorFlow the compiled metrics are built at the first step; the
+    # compile config names them before (it imports TensorFlow: only here).
+    try:
+        config = model.get_compile_config() or {}
+    except Exception:  # not compiled, or not serializable
+        config = {}
+    for key in ("metrics", "weighted_metrics"):
+        _collect_names(config.get(key), names)
     return names
+
+
+def _collect_names(value, names):
+    if isinstance(value, str):
+        names.add(value)
+    elif isinstance(value, dict):
+        config = value.get("config")
+        if isinstance(config, dict) and isinstance(config.get("name"), str):
+            names.add(config["name"])
+        else:
+            for item in value.values():
+                _collect_names(item, names)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_names(item, names)
 
 
 def _check_not_a_metric(name, model):

@@ -18,17 +18,32 @@ logger = logging.getLogger(__name__)
 class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
     """`ReduceLROnPlateau` for cyclical schedules: lowers both bounds.
 
-    Keras' `ReduceLROnPlateau` raises a `TypeError` on an optimizer built
-    with a schedule. This callback instead multiplies the whole schedule
-    (lower and upper bound alike) by `factor` when `monitor` has not
-    improved for `patience` epochs. The optimizer's keras_clr schedule is
-    wrapped once in a `keras_clr.AdjustedSchedule`, whose scale is a
-    variable read inside the train step: a change takes effect at the next
-    step with no retrace on TensorFlow and PyTorch (JAX compiles variables
-    outside the optimizer's state as constants, so there the train step is
-    traced once more per change). The scale is part of the schedule's
-    config, so `model.save` keeps it. Each change is logged, and kept in
-    `history` (epoch and new scale).
+    Use it where you would use Keras' `ReduceLROnPlateau`, which raises a
+    `TypeError` on an optimizer built with a schedule. This callback
+    instead multiplies the whole schedule (lower and upper bound alike) by
+    `factor` when `monitor` has not improved for `patience` epochs. It
+    reduces on exactly the epochs Keras' callback would for the same
+    values and arguments:
+
+    ```
+    improved = best is None or current < best - min_delta   ("min")
+                               current > best + min_delta   ("max")
+    wait = 0 if improved (or in cooldown) else wait + 1
+    reduce when wait >= patience, outside cooldown, while the upper bound
+        is above min_lr: scale <- max(scale * factor, min_lr / max_lr)
+    ```
+
+    `mode="auto"` minimizes a loss and otherwise takes the direction of
+    the model's metric of that name, as Keras does. The optimizer's
+    keras_clr schedule is wrapped once in a `keras_clr.AdjustedSchedule`,
+    whose scale is a variable read inside the train step: a change takes
+    effect at the next step with no retrace on TensorFlow and PyTorch (JAX
+    compiles variables outside the optimizer's state as constants, so
+    there the train step is traced once more per change). The scale is
+    part of the schedule's config, so `model.save` keeps it
+    (`BackupAndRestore` does not: it keeps weights and optimizer
+    variables). Each change is logged, and kept in `history` (epoch and new
+    scale).
 
     Example:
 
@@ -53,6 +68,12 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         min_delta: Least change that counts as an improvement.
         cooldown: Epochs to wait after a reduction before counting again.
         min_lr: The schedule's upper bound is not scaled below this.
+
+    Raises:
+        ValueError: At construction for an invalid argument; when training
+            starts, if the optimizer's learning rate is not a keras_clr
+            schedule; at the first epoch's end, with `mode="auto"`, if the
+            direction of `monitor` cannot be told.
     """
 
     def __init__(
@@ -202,7 +223,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             # one float32 rounding above it.
             if not old > np.float32(self.min_lr) * (1 + 1e-6):
                 return False
-            new_scale = max(old * self.factor, self.min_lr) / upper
+            new_scale = max(scale * self.factor, self.min_lr / upper)
         else:
             new_scale = scale * self.factor
         self.schedule.scale.assign(new_scale)
