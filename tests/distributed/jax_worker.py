@@ -10,20 +10,20 @@ import json
 import os
 import sys
 
-os.environ["KERAS_BACKEND"] = "jax"
+import keras
 
-import jax  # noqa: E402
-
-jax.config.update("jax_cpu_collectives_implementation", "gloo")
-
-import keras  # noqa: E402
-
-from tests.distributed import jobs  # noqa: E402
+from tests.distributed import jobs
 
 STEPS = 12
 
 
 def main(process_id, num_processes, port, out):
+    # Here, not at import: the test imports this module for STEPS.
+    if keras.backend.backend() != "jax":
+        sys.exit("jax_worker: run with KERAS_BACKEND=jax")
+    import jax
+
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
     keras.distribution.initialize(
         f"127.0.0.1:{port}",
         num_processes=num_processes,

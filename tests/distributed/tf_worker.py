@@ -14,10 +14,6 @@ import json
 import os
 import sys
 
-os.environ["KERAS_BACKEND"] = "tensorflow"
-
-import tensorflow as tf  # noqa: E402
-
 STEPS = 8
 
 
@@ -31,12 +27,15 @@ def run(strategy, kind, **compile_kwargs):
 
 
 def mirrored(out):
-    from tests.distributed import jobs
+    import tensorflow as tf
 
+    # Before anything initializes TensorFlow's devices (Keras included).
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2
     )
+    from tests.distributed import jobs
+
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     single = tf.distribute.get_strategy()
     result = dict(replicas=strategy.num_replicas_in_sync, jobs={})
@@ -57,6 +56,8 @@ def mirrored(out):
 
 
 def multi_worker(out, index, ports):
+    import tensorflow as tf
+
     os.environ["TF_CONFIG"] = json.dumps(
         {
             "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports.split(",")]},
@@ -71,6 +72,8 @@ def multi_worker(out, index, ports):
 
 
 if __name__ == "__main__":
+    # Before Keras is imported (by `jobs`).
+    os.environ["KERAS_BACKEND"] = "tensorflow"
     if sys.argv[1] == "mirrored":
         mirrored(sys.argv[2])
     else:
