@@ -189,16 +189,6 @@ def check_name(name: str, value) -> str:
     return value
 
 
-def check_bool(name: str, value) -> bool:
-    """Returns `value` if it is a Python or NumPy bool, else raises."""
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
-        raise ValueError(
-            f"Argument `{name}` must be True or False. "
-            f"Received: {name}={value!r}"
-        )
-    return bool(value)
-
-
 def check_string_choice(name: str, value, allowed):
     """`check_choice` for strings: a non-string (a tensor) is refused."""
     if not isinstance(value, str):
