@@ -8,7 +8,7 @@ learning rates, `CyclicalLearningRate` and `OneCycle`, each for up to
 seconds up to it) at which test accuracy reaches the target, and the ratio
 of epochs against the best constant LR.
 
-    python benchmarks/time_to_accuracy.py --data-dir DIR [--epochs 12]
+    python benchmarks/time_to_accuracy.py [--data-dir data/mnist] [--epochs 12]
 """
 
 import argparse
@@ -18,11 +18,12 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+from common import MNIST_DIR  # noqa: E402
+from common import build_seed_mlp as build_model  # noqa: E402
+from common import prepare_mnist as prepare  # noqa: E402
 
 import keras_clr  # noqa: E402
 from keras_clr import datasets  # noqa: E402
-from keras_clr.demo import build_model  # noqa: E402
-from keras_clr.demo import prepare  # noqa: E402
 
 TARGET = 0.975
 
@@ -67,7 +68,7 @@ def run(learning_rate, data, epochs, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", default=MNIST_DIR)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

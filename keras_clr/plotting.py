@@ -152,3 +152,50 @@ def _align(history, values, lrs, log_iterations):
         "rates; pass the CyclicLR callback itself, which knows at which "
         "iteration each metric was logged."
     )
+
+
+def _demo_axes(ax, figsize):
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=figsize)
+    return ax
+
+
+def _plot_demo_lr(configurations, ax=None):
+    """The demo: the LR of each cyclic run (seed 0) against the iteration."""
+    ax = _demo_axes(ax, (8, 3.5))
+    for c in configurations.values():
+        lrs = c["runs"][0]["lr"]
+        if lrs:
+            ax.plot(np.arange(1, len(lrs) + 1), lrs, label=c["label"])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("learning rate")
+    ax.set_title("Learning rate of the cyclic runs (seed 0)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _plot_demo_curves(configurations, key, title, ax=None):
+    """The demo: a validation metric per epoch, mean over seeds."""
+    ax = _demo_axes(ax, (8, 4))
+    for c in configurations.values():
+        curves = np.array([r["history"][key] for r in c["runs"]])
+        epochs = np.arange(1, curves.shape[1] + 1)
+        ax.plot(epochs, curves.mean(axis=0), marker=".", label=c["label"])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key)
+    ax.set_title(f"{title} per epoch (mean over seeds)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _save_demo_figure(ax, path, dpi=80):
+    """Writes the axes' figure to `path` and closes it."""
+    fig = ax.figure
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=dpi)
+    finally:
+        _pyplot().close(fig)
