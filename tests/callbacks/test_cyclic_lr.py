@@ -365,3 +365,16 @@ def test_per_step_scalars_in_tensorboard(tmp_path):
         cyclical_reference(range(9), **CLR),
         rtol=1e-6,
     )
+
+
+def test_a_non_integral_schedule_saves_and_loads(tmp_path):
+    model = unit_gradient_model(keras.optimizers.SGD(0.5))
+    fit(model, keras_clr.CyclicLR(base_lr=0.0, max_lr=1.0, step_size=2.5), 2)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    # The next step is step 2 of the triangle: 0.8 (hand value).
+    lr = keras.ops.convert_to_numpy(loaded.optimizer.learning_rate)
+    assert float(lr) == pytest.approx(0.8, rel=1e-6)
+    config = _keras.learning_rate_object(loaded.optimizer).get_config()
+    assert config["schedule"]["config"]["step_size"] == 2.5
