@@ -1,6 +1,7 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
 from keras_clr import addons
+from keras_clr._resume import ScheduleGuard
 from keras_clr.addons import ExponentialCyclicalLearningRate
 from keras_clr.addons import Triangular2CyclicalLearningRate
 from keras_clr.addons import TriangularCyclicalLearningRate
@@ -48,6 +49,7 @@ __all__ = [
     "plot_schedule",
     "ReduceLRBoundsOnPlateau",
     "ScalePolicy",
+    "ScheduleGuard",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
 ]

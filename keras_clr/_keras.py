@@ -107,3 +107,56 @@ def set_backend_rng_state(state):
     torch.set_rng_state(cpu)
     if cuda is not None:
         torch.cuda.set_rng_state_all(cuda)
+
+
+def step_counter(optimizer) -> int:
+    """The raw step count a schedule sees, as a Python int (one read).
+
+    With gradient accumulation the public `iterations` counts updates; the
+    schedule is called with the raw counter. Private:
+    `BaseOptimizer._iterations`. Checked: Keras 3.5 - 3.15.
+    """
+    counter = inner_optimizer(optimizer)._iterations
+    return int(keras.ops.convert_to_numpy(counter))
+
+
+def install_schedule(optimizer, schedule):
+    """Sets `schedule` as the optimizer's learning rate, exportably.
+
+    The public setter untracks the float learning rate's variable with a
+    list removal; on TensorFlow that marks the tracked variable list as
+    mutated, and `model.export` or `tf.train.Checkpoint.save` then refuse
+    the optimizer ("A list element was replaced ... or deleted"). The list
+    as it now stands is what every later save and load sees (`model.save`,
+    `save_weights`, `BackupAndRestore`), so it is acknowledged as the new
+    state. Private: TensorFlow's `ListWrapper._non_append_mutation` and
+    `_update_snapshot` (TF 2.16 - 2.21); `BaseOptimizer._variables`.
+    Checked: Keras 3.5 - 3.15.
+    """
+    inner = inner_optimizer(optimizer)
+    inner.learning_rate = schedule
+    tracked = getattr(inner, "_variables", None)
+    if getattr(tracked, "_non_append_mutation", False):
+        tracked._non_append_mutation = False
+        tracked._update_snapshot()
+
+
+def enclosing_callback_list():
+    """The `keras.callbacks.CallbackList` now calling a callback's hook.
+
+    Found on the call stack (a callback has no public link to its list);
+    `None` when a hook is called from anywhere else. Relies on
+    `CallbackList.set_model` and the `on_*` methods looping over
+    `self.callbacks`. Checked: Keras 3.5 - 3.15.
+    """
+    import sys
+
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, keras.callbacks.CallbackList):
+            return owner
+    return None

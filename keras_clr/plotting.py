@@ -25,6 +25,17 @@ def _axes(ax):
 def plot_schedule(schedule, steps, ax=None):
     """Draws `schedule(step)` against the step.
 
+    Use it to check a schedule before training with it: its bounds, its
+    cycle length, where one-cycle's phases fall.
+
+    Example:
+
+    >>> import keras_clr
+    >>> ax = keras_clr.plot_schedule(
+    ...     keras_clr.CyclicalLearningRate(0.001, 0.006, step_size=50), 201)
+    >>> ax.get_ylabel()
+    'learning rate'
+
     Args:
         schedule: A learning rate schedule (any callable of the step).
         steps: The number of steps to draw (from 0), or the steps
@@ -33,6 +44,10 @@ def plot_schedule(schedule, steps, ax=None):
 
     Returns:
         The axes.
+
+    Raises:
+        ValueError: If `steps` is empty.
+        ImportError: If matplotlib is not installed.
     """
     steps = np.arange(steps) if np.ndim(steps) == 0 else np.asarray(steps)
     if steps.size == 0:
@@ -49,12 +64,21 @@ def plot_schedule(schedule, steps, ax=None):
     return ax
 
 
-def plot_history(history_or_callback, ax=None, metric=None):
+def plot_history(history_or_callback, ax=None, metric: str | None = None):
     """Draws what the learning rate did during training.
 
     With `metric=None`: the learning rate against the iteration. With a
     metric name (`"loss"`, `"accuracy"`, ...): that metric against the
-    learning rate it was trained with.
+    learning rate it was trained with (the classic CLR plot).
+
+    Example:
+
+    >>> import keras_clr
+    >>> history = {"iterations": [1, 2, 3], "lr": [0.1, 0.3, 0.5],
+    ...            "loss": [1.0, 0.7, 0.9]}
+    >>> ax = keras_clr.plot_history(history, metric="loss")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('learning rate', 'loss')
 
     Args:
         history_or_callback: A `keras_clr.CyclicLR` or
@@ -66,6 +90,12 @@ def plot_history(history_or_callback, ax=None, metric=None):
 
     Returns:
         The axes.
+
+    Raises:
+        ValueError: If there is no learning rate in the history, `metric`
+            is not in it, or its values cannot be paired with learning
+            rates.
+        ImportError: If matplotlib is not installed.
     """
     history = getattr(history_or_callback, "history", history_or_callback)
     if not isinstance(history, dict):
@@ -97,7 +127,8 @@ def plot_history(history_or_callback, ax=None, metric=None):
                 f"metric={metric!r}; keys: {sorted(history)}"
             )
         values = history[metric]
-        lrs = _align(history_or_callback, history, values, lrs)
+        log_iterations = getattr(history_or_callback, "log_iterations", None)
+        lrs = _align(history, values, lrs, log_iterations)
         ax.plot(lrs, values, ".", markersize=3)
         ax.set_xlabel("learning rate")
         ax.set_ylabel(metric)
@@ -105,11 +136,14 @@ def plot_history(history_or_callback, ax=None, metric=None):
     return ax
 
 
-def _align(callback, history, values, lrs):
-    """The LR for each metric value (metrics come once per execution)."""
+def _align(history, values, lrs, log_iterations):
+    """The LR for each metric value (metrics come once per execution).
+
+    `log_iterations` is `CyclicLR.log_iterations` (public): the iteration
+    at which each metric value was logged.
+    """
     if len(values) == len(lrs):
         return lrs
-    log_iterations = getattr(callback, "log_iterations", None)
     if log_iterations and len(log_iterations) == len(values):
         index = {it: i for i, it in enumerate(history["iterations"])}
         return [lrs[index[it]] for it in log_iterations]
