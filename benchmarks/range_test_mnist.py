@@ -54,6 +54,7 @@ def main():
     matplotlib.use("Agg")
     ax = result.plot()
     ax.set_title("LR range test: relu MLP on MNIST, Adam, batch 100")
+    ax.figure.tight_layout()  # keeps the x label inside the image
     ax.figure.savefig(args.plot, dpi=80)
 
     steps_per_epoch = -(-len(x_train) // 100)

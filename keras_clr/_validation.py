@@ -187,3 +187,55 @@ def check_name(name: str, value) -> str:
             f"Received: {name}={value!r}"
         )
     return value
+
+
+def check_above(name: str, value, bound):
+    """Returns `value` if it is a finite number `> bound`, else raises."""
+    check_finite(name, value)
+    if not value > bound:
+        raise ValueError(
+            f"Argument `{name}` must be > {bound}. Received: {name}={value}"
+        )
+    return value
+
+
+def check_above_argument(name: str, value, other_name: str, other):
+    """Returns `value` if it is a finite number `> other`, else raises."""
+    check_finite(name, value)
+    if not value > other:
+        raise ValueError(
+            f"Argument `{name}` must be > `{other_name}`. Received: "
+            f"{other_name}={other}, {name}={value}"
+        )
+    return value
+
+
+def check_at_most(name: str, value, maximum, why: str = ""):
+    """Returns `value` if it is `<= maximum`, else raises (with `why`)."""
+    if value > maximum:
+        raise ValueError(
+            f"Argument `{name}` must be <= {maximum}{why}. "
+            f"Received: {name}={value}"
+        )
+    return value
+
+
+def check_in_unit_interval(name: str, value):
+    """Returns `value` if it is a number in `[0, 1)`, else raises."""
+    check_finite(name, value)
+    if not 0 <= value < 1:
+        raise ValueError(
+            f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
+        )
+    return value
+
+
+def check_string_choice(name: str, value, allowed):
+    """`check_choice` for strings: a non-string (a tensor) is refused."""
+    if not isinstance(value, str):
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(
+            f"Argument `{name}` must be a string, one of {choices}. "
+            f"Received: {name}={value!r} of type {type(value).__name__}"
+        )
+    return check_choice(name, value, allowed)
