@@ -176,3 +176,31 @@ def nan_where(invalid, value):
         return value
     nan = ops.full_like(value, math.nan)
     return ops.where(invalid, nan, value)
+
+
+def missing_step(schedule) -> TypeError:
+    """The error for a Keras 3 schedule called without a step.
+
+    tf_keras (Keras 2) optimizers take any callable as a learning rate and
+    call it with no argument; Keras 3 always passes the step.
+    """
+    name = type(schedule).__name__
+    module = type(schedule).__module__
+    if module.startswith("keras_clr.addons"):
+        twin = f"keras_clr.tf_keras.addons.{name}"
+    elif name in ("CyclicalLearningRate", "OneCycle") or name.endswith(
+        "CyclicalLearningRate"
+    ):
+        twin = f"keras_clr.tf_keras.{name}"
+    else:
+        twin = None
+    advice = (
+        f"With a tf_keras optimizer, use `{twin}`."
+        if twin
+        else f"`{name}` has no tf_keras twin."
+    )
+    return TypeError(
+        f"`keras_clr` schedule {name} was called without a step: it is a "
+        f"Keras 3 schedule, and a tf_keras (Keras 2) optimizer calls its "
+        f"learning rate with no argument. {advice}"
+    )

@@ -10,6 +10,7 @@ from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import clip_int
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import int_max
+from keras_clr.schedules._ops import missing_step
 from keras_clr.schedules._ops import nan_where
 from keras_clr.schedules._ops import normalize_step
 
@@ -99,7 +100,9 @@ class AdjustedSchedule(
         step = clip_int(step, self.start_step, None)
         return step - constant(self.start_step, step.dtype), invalid
 
-    def __call__(self, step):
+    def __call__(self, step=None):
+        if step is None:
+            raise missing_step(self)
         with keras.name_scope(self.name):
             step, invalid = self._shifted(step)
             lr = self.schedule(step)

@@ -16,6 +16,7 @@ from keras_clr.schedules._ops import floor as _floor
 from keras_clr.schedules._ops import floor_divide as _floor_divide
 from keras_clr.schedules._ops import int_max as _int_max
 from keras_clr.schedules._ops import json_number as _json_number
+from keras_clr.schedules._ops import missing_step as _missing_step
 from keras_clr.schedules._ops import nan_where as _nan_where
 from keras_clr.schedules._ops import normalize_step as _normalize_step
 from keras_clr.schedules._ops import widest_int as _widest_int
@@ -134,7 +135,9 @@ class _CyclicalSchedule(
         self._scale_fn = scale_fn
         self._x_mode = x_mode
 
-    def __call__(self, step):
+    def __call__(self, step=None):
+        if step is None:
+            raise _missing_step(self)
         with keras.name_scope(self.name):
             dtype = _float_dtype(self._low)
             low = _constant(self._low, dtype)

@@ -14,6 +14,7 @@ from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import int_max
 from keras_clr.schedules._ops import json_number
+from keras_clr.schedules._ops import missing_step
 from keras_clr.schedules._ops import nan_where
 from keras_clr.schedules._ops import normalize_step
 from keras_clr.schedules._ops import widest_int
@@ -209,7 +210,9 @@ class OneCycle(
             return [warmup - 1, 2 * warmup - 2, self.total_steps - 1]
         return [warmup - 1, self.total_steps - 1]
 
-    def __call__(self, step):
+    def __call__(self, step=None):
+        if step is None:
+            raise missing_step(self)
         with keras.name_scope(self.name):
             lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
             return self._interpolate(step, lrs, float_dtype(self.max_lr))

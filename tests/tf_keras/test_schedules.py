@@ -229,14 +229,28 @@ def test_twin_in_a_keras3_optimizer_names_the_keras3_class():
         np.testing.assert_array_equal(old, new)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the message comes from the Keras 3 schedule's own __call__ "
-    "(keras_clr/schedules), which tf_keras calls with no step",
+@pytest.mark.parametrize(
+    "schedule, twin",
+    [
+        (
+            lambda: keras_clr.CyclicalLearningRate(),
+            r"keras_clr\.tf_keras\.CyclicalLearningRate`",
+        ),
+        (
+            lambda: keras_clr.OneCycle(0.1, 100),
+            r"keras_clr\.tf_keras\.OneCycle`",
+        ),
+        (
+            lambda: keras_clr.addons.Triangular2CyclicalLearningRate(
+                0.1, 1.0, 2.5
+            ),
+            r"keras_clr\.tf_keras\.addons\.Triangular2CyclicalLearningRate`",
+        ),
+    ],
 )
-def test_keras3_schedule_in_a_tf_keras_optimizer_names_the_twin():
-    with pytest.raises(TypeError, match=r"keras_clr\.tf_keras\."):
-        tf_keras.optimizers.Adam(keras_clr.CyclicalLearningRate())
+def test_keras3_schedule_in_a_tf_keras_optimizer_names_the_twin(schedule, twin):
+    with pytest.raises(TypeError, match=twin):
+        tf_keras.optimizers.Adam(schedule())
 
 
 @pytest.mark.parametrize(
