@@ -19,3 +19,16 @@ def build_seed_mlp(activation="relu"):
             keras.layers.Dense(10, activation="softmax"),
         ]
     )
+
+
+def prepare_mnist(data):
+    """uint8 MNIST as flat float32 images in [0, 1] and one-hot labels."""
+    (x_train, y_train), (x_test, y_test) = data
+
+    def flat(x):
+        return x.reshape(len(x), -1).astype("float32") / 255.0
+
+    return (
+        (flat(x_train), keras.utils.to_categorical(y_train, 10)),
+        (flat(x_test), keras.utils.to_categorical(y_test, 10)),
+    )

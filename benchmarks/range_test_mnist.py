@@ -8,7 +8,9 @@ suggested bounds (step size 2.5 epochs: one whole cycle in 5 epochs,
 ending at base_lr, as Smith advises), and prints the suggestions and the
 test accuracy after each epoch. Writes the range test's curve to `--plot`.
 
-    python benchmarks/range_test_mnist.py --data-dir DIR [--plot FILE.png]
+    python benchmarks/range_test_mnist.py [--data-dir DIR] [--plot FILE.png]
+
+(`--data-dir` defaults to the repository's data/mnist.)
 """
 
 import argparse
@@ -17,22 +19,31 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+from common import MNIST_DIR  # noqa: E402
+from common import build_seed_mlp  # noqa: E402
+from common import prepare_mnist  # noqa: E402
 
+import keras_clr  # noqa: E402
 from keras_clr import datasets  # noqa: E402
-from keras_clr import demo  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", default=MNIST_DIR)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--plot", default="range_test.png")
     args = parser.parse_args()
-    data = demo.prepare(datasets.load_mnist(args.data_dir))
+    data = prepare_mnist(datasets.load_mnist(args.data_dir))
     (x_train, y_train), (x_test, y_test) = data
-    result = demo.range_test(
-        data, "relu", 100, seed=0, num_steps=300, start_lr=1e-7, end_lr=10.0
+    keras.utils.set_random_seed(0)
+    probe = build_seed_mlp("relu")
+    probe.compile(
+        optimizer=keras.optimizers.Adam(), loss="categorical_crossentropy"
     )
+    result = keras_clr.lr_range_test(
+        probe, x_train, y_train, batch_size=100, start_lr=1e-7, end_lr=10.0,
+        num_steps=300, verbose=0,
+    )  # fmt: skip
     base_lr, max_lr = result.suggest_bounds()
     print(
         "suggestions:", {k: f"{v:.3g}" for k, v in result.suggestions.items()}
@@ -43,11 +54,12 @@ def main():
     matplotlib.use("Agg")
     ax = result.plot()
     ax.set_title("LR range test: relu MLP on MNIST, Adam, batch 100")
+    ax.figure.tight_layout()  # keeps the x label inside the image
     ax.figure.savefig(args.plot, dpi=80)
 
     steps_per_epoch = -(-len(x_train) // 100)
     keras.utils.set_random_seed(0)
-    model = demo.build_model("relu")
+    model = build_seed_mlp("relu")
     model.compile(
         optimizer=keras.optimizers.Adam(
             result.cyclical_learning_rate(step_size=steps_per_epoch * 5 // 2)

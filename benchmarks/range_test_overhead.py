@@ -4,7 +4,8 @@ Both start from a freshly compiled model (so both trace their train step
 once), on the seed's MLP (784-100-50-10) with MNIST-shaped random data,
 batch 100: the range test (snapshot, sweep, restore included) against
 `model.fit` for the same number of steps. Interleaved repetitions, median
-of the per-repetition time ratios.
+of the per-repetition time ratios, and an A/A row (plain fit against a
+second plain fit) that shows the machine's noise.
 
     python benchmarks/range_test_overhead.py [--steps 300] [--reps 9]
 """
@@ -18,9 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from common import build_seed_mlp as build_model  # noqa: E402
 
 import keras_clr  # noqa: E402
-from keras_clr.demo import build_model  # noqa: E402
 
 
 def fresh_model():
@@ -58,12 +59,18 @@ def main():
         return time.perf_counter() - start
 
     plain(), range_test()  # warm-up: imports, first traces
-    ratios, plain_times, test_times = [], [], []
+    ratios, aa_ratios = [], []
+    plain_times, other_plain_times, test_times = [], [], []
     for rep in range(args.reps):
-        pair = [(plain, plain_times), (range_test, test_times)]
-        for fn, times in pair if rep % 2 == 0 else pair[::-1]:
+        runs = [
+            (plain, plain_times),
+            (range_test, test_times),
+            (plain, other_plain_times),
+        ]
+        for fn, times in runs if rep % 2 == 0 else runs[::-1]:
             times.append(fn())
         ratios.append(test_times[-1] / plain_times[-1])
+        aa_ratios.append(other_plain_times[-1] / plain_times[-1])
     print(
         f"keras {keras.__version__}, backend {keras.backend.backend()}, "
         f"{args.steps} steps, {args.reps} repetitions"
@@ -72,6 +79,10 @@ def main():
         f"plain fit {statistics.median(plain_times):.3f} s, range test "
         f"{statistics.median(test_times):.3f} s, time ratio (median) "
         f"{statistics.median(ratios):.3f} (target <= 1.1)"
+    )
+    print(
+        f"A/A plain fit / plain fit: median {statistics.median(aa_ratios):.3f}"
+        f", range {min(aa_ratios):.3f} - {max(aa_ratios):.3f}"
     )
 
 

@@ -27,9 +27,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from common import build_seed_mlp as build_model  # noqa: E402
 
 import keras_clr  # noqa: E402
-from keras_clr.demo import build_model  # noqa: E402
 
 CLR = dict(base_lr=0.001, max_lr=0.006, step_size=2000)
 

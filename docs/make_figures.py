@@ -4,6 +4,7 @@ python docs/make_figures.py
 """
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -15,9 +16,11 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 import keras_clr  # noqa: E402
-from keras_clr.demo import build_model  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "benchmarks"))
+from common import build_seed_mlp as build_model  # noqa: E402
 
 
 def main():

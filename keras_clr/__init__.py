@@ -1,5 +1,10 @@
 """keras_clr: cyclical learning rates for Keras 3."""
 
+from keras_clr import addons
+from keras_clr._resume import ScheduleGuard
+from keras_clr.addons import ExponentialCyclicalLearningRate
+from keras_clr.addons import Triangular2CyclicalLearningRate
+from keras_clr.addons import TriangularCyclicalLearningRate
 from keras_clr.callbacks import CyclicLR
 from keras_clr.callbacks import LearningRateLogger
 from keras_clr.callbacks import ReduceLRBoundsOnPlateau
@@ -11,20 +16,19 @@ from keras_clr.momentum import CyclicalMomentumNadam
 from keras_clr.momentum import CyclicalMomentumSGD
 from keras_clr.momentum import cyclical_momentum
 from keras_clr.plotting import plot_history
+from keras_clr.plotting import plot_range_test
 from keras_clr.plotting import plot_schedule
 from keras_clr.range_test import LRRangeTestResult
 from keras_clr.range_test import lr_range_test
 from keras_clr.schedules import AdjustedSchedule
 from keras_clr.schedules import CyclicalLearningRate
-from keras_clr.schedules import ExponentialCyclicalLearningRate
 from keras_clr.schedules import OneCycle
 from keras_clr.schedules import ScalePolicy
-from keras_clr.schedules import Triangular2CyclicalLearningRate
-from keras_clr.schedules import TriangularCyclicalLearningRate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "addons",
     "AdjustedSchedule",
     "cyclical_momentum",
     "CyclicalLearningRate",
@@ -41,9 +45,11 @@ __all__ = [
     "LRRangeTestResult",
     "OneCycle",
     "plot_history",
+    "plot_range_test",
     "plot_schedule",
     "ReduceLRBoundsOnPlateau",
     "ScalePolicy",
+    "ScheduleGuard",
     "Triangular2CyclicalLearningRate",
     "TriangularCyclicalLearningRate",
 ]

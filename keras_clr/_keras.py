@@ -101,3 +101,102 @@ def fused_optimizer_class(cls):
     if isinstance(fused, type) and issubclass(fused, cls):
         return fused
     return cls
+
+def global_seed_generator_state():
+    """The state variable of Keras' global `SeedGenerator`, or `None`.
+
+    Random ops called without a seed (outside JAX tracing) draw from a
+    global generator Keras creates on first use; its state changes the
+    next `fit` like a layer's own generator does. Private:
+    `keras.src.backend.common.global_state` attribute
+    `"global_seed_generator"`. Checked: Keras 3.5 - 3.15.
+    """
+    from keras.src.backend.common import global_state
+
+    generator = global_state.get_global_attribute("global_seed_generator")
+    return None if generator is None else generator.state
+
+
+def backend_rng_state():
+    """The backend's own global random state that Keras layers draw from.
+
+    On PyTorch, Keras' `Dropout` without an explicit `seed` does not use
+    its `SeedGenerator`: it falls back to `torch.nn.functional.dropout`,
+    which draws from torch's global generators (keras/src/backend/torch/
+    random.py, `dropout`). Returns an opaque state for
+    `set_backend_rng_state`, or `None` on other backends (their layers
+    draw from `SeedGenerator` variables only). Checked: Keras 3.5 - 3.15.
+    """
+    if keras.backend.backend() != "torch":
+        return None
+    import torch
+
+    cuda = (
+        torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    )
+    return torch.get_rng_state(), cuda
+
+
+def set_backend_rng_state(state):
+    """Puts back what `backend_rng_state` returned."""
+    if state is None:
+        return
+    import torch
+
+    cpu, cuda = state
+    torch.set_rng_state(cpu)
+    if cuda is not None:
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def step_counter(optimizer) -> int:
+    """The raw step count a schedule sees, as a Python int (one read).
+
+    With gradient accumulation the public `iterations` counts updates; the
+    schedule is called with the raw counter. Private:
+    `BaseOptimizer._iterations`. Checked: Keras 3.5 - 3.15.
+    """
+    counter = inner_optimizer(optimizer)._iterations
+    return int(keras.ops.convert_to_numpy(counter))
+
+
+def install_schedule(optimizer, schedule):
+    """Sets `schedule` as the optimizer's learning rate, exportably.
+
+    The public setter untracks the float learning rate's variable with a
+    list removal; on TensorFlow that marks the tracked variable list as
+    mutated, and `model.export` or `tf.train.Checkpoint.save` then refuse
+    the optimizer ("A list element was replaced ... or deleted"). The list
+    as it now stands is what every later save and load sees (`model.save`,
+    `save_weights`, `BackupAndRestore`), so it is acknowledged as the new
+    state. Private: TensorFlow's `ListWrapper._non_append_mutation` and
+    `_update_snapshot` (TF 2.16 - 2.21); `BaseOptimizer._variables`.
+    Checked: Keras 3.5 - 3.15.
+    """
+    inner = inner_optimizer(optimizer)
+    inner.learning_rate = schedule
+    tracked = getattr(inner, "_variables", None)
+    if getattr(tracked, "_non_append_mutation", False):
+        tracked._non_append_mutation = False
+        tracked._update_snapshot()
+
+
+def enclosing_callback_list():
+    """The `keras.callbacks.CallbackList` now calling a callback's hook.
+
+    Found on the call stack (a callback has no public link to its list);
+    `None` when a hook is called from anywhere else. Relies on
+    `CallbackList.set_model` and the `on_*` methods looping over
+    `self.callbacks`. Checked: Keras 3.5 - 3.15.
+    """
+    import sys
+
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, keras.callbacks.CallbackList):
+            return owner
+    return None

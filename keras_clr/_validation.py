@@ -1,7 +1,21 @@
-"""Argument checks that raise `ValueError` in the Keras form."""
+"""Argument checks that raise `ValueError` in the Keras form.
+
+Every check names the argument and shows the value it received:
+"Argument `step_size` must be > 0. Received: step_size=0". The helpers are
+general (a name, a value, a limit) so that schedules, callbacks and the
+range test share them instead of writing range checks by hand.
+"""
 
 import math
 import numbers
+
+import numpy as np
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""The largest finite float32: a learning rate must stay below it."""
+
+INT64_MAX = int(np.iinfo(np.int64).max)
+"""The largest step count an int64 step counter can hold."""
 
 
 def _is_number(value) -> bool:
@@ -23,6 +37,22 @@ def check_finite(name: str, value):
     return value
 
 
+def check_float32(name: str, value):
+    """Returns `value` if it is a number that is finite in float32.
+
+    Learning rates are float32 under every precision policy but float64, so
+    a bound such as `1e39` would be `inf` (and the rate NaN) at step 0.
+    """
+    check_finite(name, value)
+    if abs(float(value)) > FLOAT32_MAX:
+        raise ValueError(
+            f"Argument `{name}` must be finite in float32 (at most "
+            f"{FLOAT32_MAX:.8g} in magnitude), the learning rate's dtype. "
+            f"Received: {name}={value}"
+        )
+    return value
+
+
 def check_non_negative(name: str, value):
     check_finite(name, value)
     if value < 0:
@@ -32,8 +62,51 @@ def check_non_negative(name: str, value):
     return value
 
 
+def check_positive(name: str, value):
+    check_finite(name, value)
+    if value <= 0:
+        raise ValueError(
+            f"Argument `{name}` must be > 0. Received: {name}={value}"
+        )
+    return value
+
+
+def check_in_range(
+    name: str,
+    value,
+    low,
+    high,
+    *,
+    low_open: bool = True,
+    high_open: bool = False,
+):
+    """Returns `value` if it lies in the interval; `(0, 1]` by default."""
+    check_finite(name, value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (above and below):
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        interval = f"{left}{low}, {high}{right}"
+        raise ValueError(
+            f"Argument `{name}` must be in {interval}. Received: {name}={value}"
+        )
+    return value
+
+
+def _check_step_limit(name: str, value):
+    if value > INT64_MAX:
+        raise ValueError(
+            f"Argument `{name}` must be at most 2**63 - 1, the largest step "
+            f"an int64 step counter can hold. Received: {name}={value}"
+        )
+
+
 def check_positive_int(name: str, value) -> int:
-    """Returns `value` as an `int`; integral floats such as `2000.` pass."""
+    """Returns `value` as an `int`; integral floats such as `2000.` pass.
+
+    Counts of steps are also refused beyond int64.
+    """
     check_finite(name, value)
     if int(value) != value:
         raise ValueError(
@@ -45,28 +118,66 @@ def check_positive_int(name: str, value) -> int:
         raise ValueError(
             f"Argument `{name}` must be > 0. Received: {name}={value}"
         )
+    _check_step_limit(name, value)
     return int(value)
 
 
+def check_positive_steps(name: str, value):
+    """Returns a positive, possibly fractional, number of steps.
+
+    For step sizes that may be fractional (TF Addons' `step_size=2.5`).
+    """
+    check_positive(name, value)
+    _check_step_limit(name, value)
+    return value
+
+
 def check_int_at_least(name: str, value, minimum: int) -> int:
-    """Returns `value` as an `int` if it is an integer >= `minimum`."""
+    """Returns `value` as an `int` if it is an integer >= `minimum`.
+
+    Also refused beyond int64 (these are counts of steps or epochs).
+    """
     check_finite(name, value)
     if value < minimum or int(value) != value:
         raise ValueError(
             f"Argument `{name}` must be an integer >= {minimum}. "
             f"Received: {name}={value}"
         )
+    _check_step_limit(name, value)
     return int(value)
 
 
-def check_choice(name: str, value, allowed):
-    if value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
+def check_string(name: str, value) -> str:
+    """Returns `value` if it is a `str` (a tensor is refused by name)."""
+    if not isinstance(value, str):
         raise ValueError(
-            f"Argument `{name}` must be one of {choices}. "
-            f"Received: {name}={value!r}"
+            f"Argument `{name}` must be a string. "
+            f"Received: {name}={value!r} of type {type(value).__name__}"
         )
     return value
+
+
+def check_choice(name: str, value, allowed):
+    """Returns `value` if it is one of the `allowed` strings."""
+    choices = ", ".join(repr(a) for a in allowed)
+    if not isinstance(value, str) or value not in allowed:
+        received = repr(value)
+        if not isinstance(value, str):
+            received += f" of type {type(value).__name__}"
+        raise ValueError(
+            f"Argument `{name}` must be one of {choices}. "
+            f"Received: {name}={received}"
+        )
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(
+            f"Argument `{name}` must be True or False. "
+            f"Received: {name}={value!r}"
+        )
+    return bool(value)
 
 
 def check_name(name: str, value) -> str:
@@ -76,3 +187,55 @@ def check_name(name: str, value) -> str:
             f"Received: {name}={value!r}"
         )
     return value
+
+
+def check_above(name: str, value, bound):
+    """Returns `value` if it is a finite number `> bound`, else raises."""
+    check_finite(name, value)
+    if not value > bound:
+        raise ValueError(
+            f"Argument `{name}` must be > {bound}. Received: {name}={value}"
+        )
+    return value
+
+
+def check_above_argument(name: str, value, other_name: str, other):
+    """Returns `value` if it is a finite number `> other`, else raises."""
+    check_finite(name, value)
+    if not value > other:
+        raise ValueError(
+            f"Argument `{name}` must be > `{other_name}`. Received: "
+            f"{other_name}={other}, {name}={value}"
+        )
+    return value
+
+
+def check_at_most(name: str, value, maximum, why: str = ""):
+    """Returns `value` if it is `<= maximum`, else raises (with `why`)."""
+    if value > maximum:
+        raise ValueError(
+            f"Argument `{name}` must be <= {maximum}{why}. "
+            f"Received: {name}={value}"
+        )
+    return value
+
+
+def check_in_unit_interval(name: str, value):
+    """Returns `value` if it is a number in `[0, 1)`, else raises."""
+    check_finite(name, value)
+    if not 0 <= value < 1:
+        raise ValueError(
+            f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
+        )
+    return value
+
+
+def check_string_choice(name: str, value, allowed):
+    """`check_choice` for strings: a non-string (a tensor) is refused."""
+    if not isinstance(value, str):
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(
+            f"Argument `{name}` must be a string, one of {choices}. "
+            f"Received: {name}={value!r} of type {type(value).__name__}"
+        )
+    return check_choice(name, value, allowed)

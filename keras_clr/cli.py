@@ -1,185 +1,136 @@
-"""The `keras-clr` command."""
+"""The work of the `keras-clr` command, after its arguments are checked.
 
-import argparse
+The command itself is `keras_clr_cli.main`, which parses and checks the
+arguments, the optional dependencies and the output location without
+importing Keras, then calls one of `COMMANDS` here with the parsed
+arguments and the prepared outputs.
+"""
+
 import os
 import sys
+import tempfile
+import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+
+import keras_clr
+from keras_clr import datasets
+
+_ERASE_LINE = "\r\x1b[K"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # One clear line and exit code 2, not the usage block.
-        self.exit(2, f"{self.prog}: error: {message}\n")
+class CommandError(ValueError):
+    """Bad input found while working; reported in one line, exit code 2."""
 
 
-def _positive_int(text):
+class Progress:
+    """One line per run on a terminal, one plain line per epoch otherwise.
+
+    On a terminal the run's line is rewritten in place after every epoch
+    and ends when the run does; elsewhere (a log file, CI) each epoch
+    prints its own line, without terminal control codes.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.callback = _EpochCallback(self)
+
+    def start(self, run, seed, index, total, epochs):
+        self.title = f"[{index + 1}/{total}] {run.label}, seed {seed}"
+        self.epochs = epochs
+        self.started = time.perf_counter()
+        if self.tty:
+            self._write(f"{self.title}: starting", end="")
+
+    def epoch_end(self, epoch, logs):
+        done = epoch + 1
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / done * (self.epochs - done)
+        accuracy = logs.get("val_accuracy")
+        text = (
+            f"{self.title}: epoch {done}/{self.epochs}"
+            + (f", val acc {accuracy:.4f}" if accuracy is not None else "")
+            + f", {elapsed:.0f} s elapsed, {left:.0f} s left"
+        )
+        last = done == self.epochs
+        self._write(text, end="\n" if last or not self.tty else "")
+
+    def _write(self, text, end):
+        prefix = _ERASE_LINE if self.tty else ""
+        self.stream.write(prefix + text + end)
+        self.stream.flush()
+
+
+class _EpochCallback(keras.callbacks.Callback):
+    def __init__(self, progress):
+        super().__init__()
+        self.progress = progress
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.progress.epoch_end(epoch, logs or {})
+
+
+def _load(args):
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
+        return datasets.load_mnist(args.data_dir, source=args.source)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
+def demo(args, output):
+    """`keras-clr demo`: trains every run, then publishes the report."""
+    from keras_clr._demo import experiment
+    from keras_clr._demo import report
 
-
-def build_parser():
-    parser = _Parser(
-        prog="keras-clr",
-        description="Cyclical learning rates for Keras 3.",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
-
-    demo = commands.add_parser(
-        "demo",
-        help="reproduce the original CLR-on-MNIST experiment, with controls",
-        description="Trains the article's MLP on MNIST: constant LR with "
-        "batch 100 against CyclicLR with batch 2000, plus controls (constant "
-        "LR at CLR's base_lr, relu hidden layers, one-cycle), over several "
-        "seeds; prints a table and writes report.md, results.json and plots.",
-    )
-    demo.add_argument(
-        "--data-dir",
-        help="directory with the four MNIST IDX files (default: the "
-        "KERAS_CLR_MNIST_DIR environment variable, else "
-        "tensorflow-datasets)",
-    )
-    demo.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=None,
-        help="epochs per run (default 15; 2 with --quick)",
-    )
-    demo.add_argument(
-        "--seeds",
-        type=_positive_int,
-        default=None,
-        help="seeds per configuration (default 3; 1 with --quick)",
-    )
-    demo.add_argument(
-        "--output",
-        default="clr-demo",
-        help="output directory (default ./clr-demo)",
-    )
-    demo.add_argument(
-        "--quick",
-        action="store_true",
-        help="a small fast variant for smoke tests: 5,000 training and "
-        "1,000 test images",
-    )
-
-    plot = commands.add_parser(
-        "plot",
-        help="render a cyclical schedule to PNG",
-        description="Renders a CyclicalLearningRate to a PNG file.",
-    )
-    plot.add_argument(
-        "--mode",
-        default="triangular",
-        choices=["triangular", "triangular2", "exp_range"],
-    )
-    plot.add_argument("--base-lr", type=float, default=0.001)
-    plot.add_argument("--max-lr", type=float, default=0.006)
-    plot.add_argument("--step-size", type=_positive_int, default=2000)
-    plot.add_argument("--step-size-down", type=_positive_int, default=None)
-    plot.add_argument("--gamma", type=_positive_float, default=1.0)
-    plot.add_argument("--steps", type=_positive_int, default=12000)
-    plot.add_argument("--output", default="schedule.png")
-    test = commands.add_parser(
-        "range-test",
-        help="run the LR range test on the article's model",
-        description="Runs Smith's LR range test on the article's network "
-        "(dense 100-50-10, Adam) on MNIST, prints the suggested learning "
-        "rates and bounds, and writes the curve (PNG) and the result (JSON).",
-    )
-    test.add_argument("--data-dir", help="directory with the MNIST IDX files")
-    test.add_argument(
-        "--activation", default="relu", choices=["relu", "softmax"]
-    )
-    test.add_argument("--batch-size", type=_positive_int, default=100)
-    test.add_argument("--num-steps", type=_positive_int, default=300)
-    test.add_argument("--start-lr", type=_positive_float, default=1e-7)
-    test.add_argument("--end-lr", type=_positive_float, default=10.0)
-    test.add_argument(
-        "--output",
-        default="range_test.png",
-        help="PNG of the curve; the result goes to the same name .json",
-    )
-    return parser
-
-
-def _fail(message):
-    print(f"keras-clr: error: {message}", file=sys.stderr)
-    return 2
-
-
-def _check_writable_dir(path):
-    path = os.path.abspath(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        return f"output directory is a file: {path}"
-    parent = path if os.path.isdir(path) else os.path.dirname(path)
-    while parent and not os.path.isdir(parent):
-        parent = os.path.dirname(parent)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"output directory is not writable: {path}"
-    return None
-
-
-def _save_figure(draw, args):
-    """Draws off-screen with `draw()` and writes the PNG to `--output`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ax = draw()
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    ax.figure.savefig(args.output, dpi=80)
-    print(args.output)
-
-
-def demo(args):
-    from keras_clr import datasets
-
-    problem = _check_writable_dir(args.output)
-    if problem:
-        return _fail(problem)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return _fail("the demo's plots need matplotlib: pip install "
-                     "'keras-clr[plot]'")  # fmt: skip
-    try:
-        data = datasets.load_mnist(args.data_dir)
-    except datasets.DataError as error:
-        return _fail(str(error))
+    data = _load(args)
     epochs = args.epochs or (2 if args.quick else 15)
     seeds = args.seeds or (1 if args.quick else 3)
     if args.quick:
         (x_train, y_train), (x_test, y_test) = data
         data = (x_train[:5000], y_train[:5000]), (x_test[:1000], y_test[:1000])
-    from keras_clr import demo as demo_lib
+    results = experiment.run_demo(data, epochs, seeds, progress=Progress())
+    try:
+        report.write_results(results, output.stage)
+    except OSError as error:
+        kept = _keep_results(results, report)
+        raise CommandError(
+            f"could not write the results in {output.path} "
+            f"({error.strerror or error}); they are kept in {kept}"
+        ) from error
+    try:
+        report.write_report(results, output.stage)
+    except OSError as error:
+        output.keep_stage = True
+        raise CommandError(
+            f"could not write the report in {output.path} "
+            f"({error.strerror or error}); the results are kept in "
+            f"{os.path.join(output.stage, 'results.json')}"
+        ) from error
+    output.publish(report.FILES)
+    print(report.table(results))
+    print(f"report: {os.path.join(output.path, 'report.md')}")
 
-    demo_lib.run_demo(data, epochs=epochs, seeds=seeds, output=args.output)
-    print(f"report: {os.path.join(args.output, 'report.md')}")
-    return 0
+
+def _keep_results(results, report):
+    """Writes the results where there is room; returns where."""
+    directory = tempfile.mkdtemp(prefix="keras-clr-results-")
+    try:
+        report.write_results(results, directory)
+    except OSError:
+        return "no file: the temporary directory failed too"
+    return os.path.join(directory, "results.json")
 
 
-def plot(args):
-    import keras_clr
+def _save(ax, path):
+    from keras_clr import plotting
 
-    problem = _check_writable_dir(os.path.dirname(args.output) or ".")
-    if problem:
-        return _fail(problem)
+    plotting._save_demo_figure(ax, path)
+
+
+def plot(args, image):
+    """`keras-clr plot`: a `CyclicalLearningRate` drawn to an image."""
     try:
         schedule = keras_clr.CyclicalLearningRate(
             base_lr=args.base_lr,
@@ -190,27 +141,31 @@ def plot(args):
             gamma=args.gamma,
         )
     except ValueError as error:
-        return _fail(str(error))
-    _save_figure(lambda: keras_clr.plot_schedule(schedule, args.steps), args)
-    return 0
+        raise CommandError(str(error)) from error
+    image.write(lambda path: _save(
+        keras_clr.plot_schedule(schedule, args.steps), path
+    ))  # fmt: skip
+    print(image.path)
 
 
-def range_test(args):
-    from keras_clr import datasets
-    from keras_clr import demo as demo_lib
+def range_test(args, image, result_json):
+    """`keras-clr range-test`: the result as JSON first, then the plot."""
+    from keras_clr._demo import experiment
 
-    problem = _check_writable_dir(os.path.dirname(args.output) or ".")
-    if problem:
-        return _fail(problem)
+    data = experiment.prepare(_load(args))
+    print(
+        f"LR range test: {args.num_steps} steps from {args.start_lr:g} to "
+        f"{args.end_lr:g}, batch {args.batch_size}",
+        flush=True,
+    )
     try:
-        data = demo_lib.prepare(datasets.load_mnist(args.data_dir))
-        result = demo_lib.range_test(
+        result = experiment.range_test(
             data, args.activation, args.batch_size, seed=0,
             num_steps=args.num_steps, start_lr=args.start_lr,
-            end_lr=args.end_lr, verbose="auto",
+            end_lr=args.end_lr, verbose=0,
         )  # fmt: skip
     except ValueError as error:  # bad data or arguments: one line
-        return _fail(str(error))
+        raise CommandError(str(error)) from error
     for rule, lr in result.suggestions.items():
         print(f"{rule:>16}: {lr:.3g}")
     if result.stopped_early:
@@ -220,22 +175,28 @@ def range_test(args):
         print(f"bounds (base_lr, max_lr): ({base_lr:.3g}, {max_lr:.3g})")
     except ValueError as error:
         print(error)
+    result_json.write(result.save)
+    print(result_json.path)
 
-    def draw():
+    def draw(path):
         ax = result.plot()
         ax.set_title(f"LR range test: {args.activation} MLP on MNIST")
-        return ax
+        _save(ax, path)
 
-    _save_figure(draw, args)
-    result.save(os.path.splitext(args.output)[0] + ".json")
-    return 0
+    try:
+        image.write(draw)
+    except Exception as error:
+        raise CommandError(
+            f"the result is saved in {result_json.path}, but the plot "
+            f"{image.path} failed: {type(error).__name__}: {error}"
+        ) from error
+    print(image.path)
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    commands = {"demo": demo, "plot": plot, "range-test": range_test}
-    return commands[args.command](args)
+COMMANDS = {"demo": demo, "plot": plot, "range-test": range_test}
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m keras_clr.cli`, as in 0.1.0
+    from keras_clr_cli import main
+
     sys.exit(main())

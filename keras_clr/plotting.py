@@ -25,6 +25,17 @@ def _axes(ax):
 def plot_schedule(schedule, steps, ax=None):
     """Draws `schedule(step)` against the step.
 
+    Use it to check a schedule before training with it: its bounds, its
+    cycle length, where one-cycle's phases fall.
+
+    Example:
+
+    >>> import keras_clr
+    >>> ax = keras_clr.plot_schedule(
+    ...     keras_clr.CyclicalLearningRate(0.001, 0.006, step_size=50), 201)
+    >>> ax.get_ylabel()
+    'learning rate'
+
     Args:
         schedule: A learning rate schedule (any callable of the step).
         steps: The number of steps to draw (from 0), or the steps
@@ -33,6 +44,10 @@ def plot_schedule(schedule, steps, ax=None):
 
     Returns:
         The axes.
+
+    Raises:
+        ValueError: If `steps` is empty.
+        ImportError: If matplotlib is not installed.
     """
     steps = np.arange(steps) if np.ndim(steps) == 0 else np.asarray(steps)
     if steps.size == 0:
@@ -49,12 +64,21 @@ def plot_schedule(schedule, steps, ax=None):
     return ax
 
 
-def plot_history(history_or_callback, ax=None, metric=None):
+def plot_history(history_or_callback, ax=None, metric: str | None = None):
     """Draws what the learning rate did during training.
 
     With `metric=None`: the learning rate against the iteration. With a
     metric name (`"loss"`, `"accuracy"`, ...): that metric against the
-    learning rate it was trained with.
+    learning rate it was trained with (the classic CLR plot).
+
+    Example:
+
+    >>> import keras_clr
+    >>> history = {"iterations": [1, 2, 3], "lr": [0.1, 0.3, 0.5],
+    ...            "loss": [1.0, 0.7, 0.9]}
+    >>> ax = keras_clr.plot_history(history, metric="loss")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('learning rate', 'loss')
 
     Args:
         history_or_callback: A `keras_clr.CyclicLR` or
@@ -66,6 +90,12 @@ def plot_history(history_or_callback, ax=None, metric=None):
 
     Returns:
         The axes.
+
+    Raises:
+        ValueError: If there is no learning rate in the history, `metric`
+            is not in it, or its values cannot be paired with learning
+            rates.
+        ImportError: If matplotlib is not installed.
     """
     history = getattr(history_or_callback, "history", history_or_callback)
     if not isinstance(history, dict):
@@ -97,7 +127,8 @@ def plot_history(history_or_callback, ax=None, metric=None):
                 f"metric={metric!r}; keys: {sorted(history)}"
             )
         values = history[metric]
-        lrs = _align(history_or_callback, history, values, lrs)
+        log_iterations = getattr(history_or_callback, "log_iterations", None)
+        lrs = _align(history, values, lrs, log_iterations)
         ax.plot(lrs, values, ".", markersize=3)
         ax.set_xlabel("learning rate")
         ax.set_ylabel(metric)
@@ -105,11 +136,14 @@ def plot_history(history_or_callback, ax=None, metric=None):
     return ax
 
 
-def _align(callback, history, values, lrs):
-    """The LR for each metric value (metrics come once per execution)."""
+def _align(history, values, lrs, log_iterations):
+    """The LR for each metric value (metrics come once per execution).
+
+    `log_iterations` is `CyclicLR.log_iterations` (public): the iteration
+    at which each metric value was logged.
+    """
     if len(values) == len(lrs):
         return lrs
-    log_iterations = getattr(callback, "log_iterations", None)
     if log_iterations and len(log_iterations) == len(values):
         index = {it: i for i, it in enumerate(history["iterations"])}
         return [lrs[index[it]] for it in log_iterations]
@@ -118,3 +152,110 @@ def _align(callback, history, values, lrs):
         "rates; pass the CyclicLR callback itself, which knows at which "
         "iteration each metric was logged."
     )
+
+
+_RULE_MARKERS = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
+
+
+def plot_range_test(result, ax=None):
+    """Draws an LR range test's loss against the learning rate.
+
+    The raw losses as dots, the smoothed losses as a line, on a log LR
+    axis, with each rule's suggestion marked on the smoothed curve (the
+    default rule, `"steepest"`, first in the legend). Non-finite losses
+    are left out. Never shows or saves the figure.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> import keras_clr
+    >>> lrs = np.geomspace(1e-5, 1.0, 51)
+    >>> result = keras_clr.LRRangeTestResult(
+    ...     lrs, 2.0 - np.tanh(np.log10(lrs) + 3))
+    >>> ax = keras_clr.plot_range_test(result, ax=Figure().add_subplot())
+    >>> ax.get_xscale()
+    'log'
+
+    Args:
+        result: A `keras_clr.LRRangeTestResult` (reads its public `lrs`,
+            `losses`, `smoothed_losses` and `suggestions`).
+        ax: Matplotlib axes to draw on; a new figure if `None`.
+
+    Returns:
+        The axes.
+    """
+    from keras_clr.range_test import DEFAULT_RULE
+
+    lrs = np.asarray(result.lrs, dtype=float)
+    smoothed = np.asarray(result.smoothed_losses, dtype=float)
+    ax = _axes(ax)
+    ax.plot(lrs, result.losses, ".", alpha=0.3, markersize=3, label="loss")
+    ax.plot(lrs, smoothed, label="smoothed loss")
+    for rule, lr in result.suggestions.items():
+        index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
+        default = " (default)" if rule == DEFAULT_RULE else ""
+        ax.plot(
+            lr,
+            smoothed[index],
+            _RULE_MARKERS.get(rule, "x"),
+            markersize=9,
+            label=f"{rule}{default}: {lr:.2e}",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        low, high = finite.min(), finite[0]
+        ax.set_ylim(low - 0.1 * abs(low), max(high, low) * 1.5 + 1e-12)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def _demo_axes(ax, figsize):
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=figsize)
+    return ax
+
+
+def _plot_demo_lr(configurations, ax=None):
+    """The demo: the LR of each cyclic run (seed 0) against the iteration."""
+    ax = _demo_axes(ax, (8, 3.5))
+    for c in configurations.values():
+        lrs = c["runs"][0]["lr"]
+        if lrs:
+            ax.plot(np.arange(1, len(lrs) + 1), lrs, label=c["label"])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("learning rate")
+    ax.set_title("Learning rate of the cyclic runs (seed 0)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _plot_demo_curves(configurations, key, title, ax=None):
+    """The demo: a validation metric per epoch, mean over seeds."""
+    ax = _demo_axes(ax, (8, 4))
+    for c in configurations.values():
+        curves = np.array([r["history"][key] for r in c["runs"]])
+        epochs = np.arange(1, curves.shape[1] + 1)
+        ax.plot(epochs, curves.mean(axis=0), marker=".", label=c["label"])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key)
+    ax.set_title(f"{title} per epoch (mean over seeds)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _save_demo_figure(ax, path, dpi=80):
+    """Writes the axes' figure to `path` and closes it."""
+    fig = ax.figure
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=dpi)
+    finally:
+        _pyplot().close(fig)

@@ -1,90 +1,83 @@
+"""The keras-clr command: arguments, extras, outputs, faults, progress.
+
+Almost everything runs in-process through `keras_clr_cli.main`; the demo's
+training is replaced by hand-made results where only the writing is under
+test. Two fresh processes (batched): the real quick demo as a user runs
+it, and the front's imports.
+"""
+
+import errno
 import json
 import os
-import re
+import shutil
+import signal
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
-from keras_clr import cli
+import keras_clr_cli
+from keras_clr import cli as commands
+from keras_clr._demo import experiment
+from keras_clr._demo import report
+from keras_clr_cli import _output
+from tests.demo_results import hand_results
 from tests.helpers import ROOT
 from tests.mnist_files import write_mnist
 
 pytest.importorskip("matplotlib")
 
-
-def run_cli(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "keras_clr.cli", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
-    )  # fmt: skip
+REPORT_FILES = sorted(report.FILES)
 
 
-def own_lines(stderr):
-    """stderr without TensorFlow's native start-up log lines."""
-    native = ("WARNING: All log messages before absl", "I0000 ", "W0000 ")
-    return [
-        line
-        for line in stderr.strip().splitlines()
-        if not line.startswith(native) and "rebuild TensorFlow" not in line
-    ]
+def one_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def hidden(directory):
+    return [n for n in os.listdir(directory) if n.startswith(".keras-clr-")]
 
 
 @pytest.fixture(scope="module")
-def quick_demo(tmp_path_factory):
+def mnist_dir(tmp_path_factory):
     data = tmp_path_factory.mktemp("mnist")
-    write_mnist(data, n_train=400, n_test=100)
-    out = tmp_path_factory.mktemp("demo") / "out"
-    result = run_cli(
-        "demo", "--quick", "--data-dir", str(data), "--output", str(out)
+    write_mnist(data, n_train=300, n_test=60)
+    return str(data)
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Replaces the demo's training with hand-made results; counts calls."""
+    calls = []
+
+    def run_demo(data, epochs, seeds, progress=None):
+        calls.append((epochs, seeds))
+        results = hand_results()
+        results["findings"] = report.findings(results)
+        return results
+
+    monkeypatch.setattr(experiment, "run_demo", run_demo)
+    return calls
+
+
+def demo(mnist_dir, out):
+    return keras_clr_cli.main(
+        ["demo", "--quick", "--data-dir", mnist_dir, "--output", str(out)]
     )
-    assert result.returncode == 0, result.stderr
-    return out, result.stdout
 
 
-def test_quick_demo_writes_report_results_and_plots(quick_demo):
-    out, stdout = quick_demo
-    assert sorted(os.listdir(out)) == [
-        "lr.png", "report.md", "results.json", "val_accuracy.png",
-        "val_loss.png",
-    ]  # fmt: skip
-    for png in ("lr.png", "val_accuracy.png", "val_loss.png"):
-        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    report = (out / "report.md").read_text()
-    assert report.startswith("# keras-clr demo")
-    assert "## Findings" in report and "![Learning rate" in report
-    assert "| configuration | batch | steps |" in stdout
+# --- arguments ----------------------------------------------------------
 
 
-def test_every_number_in_the_report_comes_from_a_run(quick_demo):
-    out, _ = quick_demo
-    results = json.loads((out / "results.json").read_text())
-    report = (out / "report.md").read_text()
-    assert results["epochs"] == 2 and results["seeds"] == 1
-    assert len(results["configurations"]) == 7
-    for c in results["configurations"].values():
-        (run,) = c["runs"]
-        history = run["history"]
-        assert len(history["val_accuracy"]) == 2
-        assert run["final_val_accuracy"] == history["val_accuracy"][-1]
-        assert run["best_val_accuracy"] == max(history["val_accuracy"])
-        assert run["steps"] == 2 * -(-400 // c["batch"])
-        assert run["time_s"] > 0
-        s = c["summary"]
-        assert s["final_val_accuracy"]["mean"] == run["final_val_accuracy"]
-        row = next(line for line in report.splitlines() if c["label"] in line)
-        cells = [cell.strip() for cell in row.strip("|").split("|")]
-        assert cells[1] == str(c["batch"]) and cells[2] == str(run["steps"])
-        assert cells[3] == f"{run['time_s']:.2f} ± 0.00"
-        assert cells[4] == f"{run['final_val_accuracy']:.4f} ± 0.0000"
-        assert cells[5] == f"{run['best_val_accuracy']:.4f} ± 0.0000"
-        if c["lr"][0] != "constant":
-            assert len(run["lr"]) == run["steps"]
-    article = next(
-        line for line in report.splitlines() if "article: constant" in line
-    )
-    assert article.rstrip(" |").endswith("30.2 s, 0.7598")
+@pytest.mark.parametrize("command", [[], ["demo"], ["plot"], ["range-test"]])
+def test_help_in_process(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        keras_clr_cli.main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: keras-clr")
 
 
 @pytest.mark.parametrize(
@@ -94,75 +87,493 @@ def test_every_number_in_the_report_comes_from_a_run(quick_demo):
         (["demo", "--epochs", "0"], "must be > 0, got 0"),
         (["demo", "--seeds", "-2"], "must be > 0, got -2"),
         (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["demo", "--source", "web"], "invalid choice: 'web'"),
+        (["demo", "--output", ""], "--output: must not be empty"),
+        (["demo", "--data-dir", "d", "--source", "tfds"],
+         "--data-dir: reads local files, but --source tfds downloads"),
+        (["range-test", "--data-dir", "d", "--source", "keras"],
+         "--source keras downloads"),
         (["plot", "--step-size", "x"], "not an integer: 'x'"),
+        (["plot", "--steps", "100000000000"],
+         "--steps: must be <= 1,000,000, got 100,000,000,000"),
+        (["plot", "--output", "p.xyz"], "unsupported image format .xyz"),
+        (["plot", "--output", "schedule"], "format (no extension)"),
+        (["range-test", "--output", "curve.doc"], "unsupported image format"),
+    ],
+)  # fmt: skip
+def test_bad_usage_exits_2_with_one_line(
+    args, message, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        keras_clr_cli.main(args)
+    assert exit_info.value.code == 2
+    assert message in one_line(capsys.readouterr().err)
+    assert os.listdir(tmp_path) == []
+
+
+def test_image_formats_are_the_ones_matplotlib_writes():
+    from matplotlib.figure import Figure
+
+    supported = Figure().canvas.get_supported_filetypes()
+    assert set(keras_clr_cli.IMAGE_FORMATS) <= set(supported)
+    # What every matplotlib >= 3.7 writes (3.11 adds avif and gif).
+    assert len(keras_clr_cli.IMAGE_FORMATS) == 14
+
+
+@pytest.mark.parametrize(
+    "args, module, fix",
+    [
+        (["plot"], "matplotlib", "keras-clr[plot]"),
+        (["range-test"], "matplotlib", "keras-clr[plot]"),
+        (["demo"], "matplotlib", "keras-clr[plot]"),
+        (["demo", "--source", "tfds"], "tensorflow_datasets",
+         "keras-clr[tfds]"),
+        (["demo", "--source", "tfds"], "importlib_resources",
+         "keras-clr[tfds]"),
+    ],
+)  # fmt: skip
+def test_missing_extras_fail_before_any_work(
+    args, module, fix, monkeypatch, capsys, tmp_path, fake_training
+):
+    real = keras_clr_cli.importlib.util.find_spec
+    monkeypatch.setattr(
+        keras_clr_cli.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == module else real(name, *a),
+    )
+    monkeypatch.chdir(tmp_path)
+    assert keras_clr_cli.main(args) == 2
+    assert fix in one_line(capsys.readouterr().err)
+    assert os.listdir(tmp_path) == [] and fake_training == []
+
+
+# --- the demo's output ----------------------------------------------------
+
+
+def test_demo_creates_missing_parents_and_publishes_the_set(
+    mnist_dir, tmp_path, fake_training, capsys
+):
+    out = tmp_path / "new" / "parent" / "out"
+    assert demo(mnist_dir, out) == 0
+    assert sorted(os.listdir(out)) == sorted([*REPORT_FILES, _output.MANIFEST])
+    assert json.loads((out / "results.json").read_text())["seeds"] == 3
+    for png in ("lr.png", "val_accuracy.png", "val_loss.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "(4.0x faster" in (out / "report.md").read_text()
+    stdout = capsys.readouterr().out
+    assert "| configuration | batch | steps |" in stdout
+    assert f"report: {out / 'report.md'}" in stdout
+
+
+def test_an_earlier_report_is_replaced_as_a_set_other_files_kept(
+    mnist_dir, tmp_path, fake_training
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in REPORT_FILES:
+        (out / name).write_text("old")
+    (out / "notes.txt").write_text("mine")
+    # An earlier report that owned a file this one does not write.
+    (out / "old_plot.png").write_text("old")
+    (out / _output.MANIFEST).write_text(
+        json.dumps({"files": [*REPORT_FILES, "old_plot.png"]})
+    )
+    assert demo(mnist_dir, out) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (out / "old_plot.png").exists()
+    for name in REPORT_FILES:
+        assert (out / name).read_bytes() != b"old"
+    assert hidden(out) == [_output.MANIFEST]
+
+
+@pytest.mark.parametrize("kind", ["file", "parent_file"])
+def test_a_file_in_the_way_is_refused_before_training(
+    kind, mnist_dir, tmp_path, fake_training, capsys
+):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    out = blocker if kind == "file" else blocker / "out"
+    assert demo(mnist_dir, out) == 2
+    assert str(blocker) in one_line(capsys.readouterr().err)
+    assert blocker.read_text() == "keep me" and fake_training == []
+
+
+def raising(code, when=lambda *args: True, real=None):
+    def fail(*args, **kwargs):
+        if when(*args):
+            raise OSError(code, os.strerror(code))
+        return real(*args, **kwargs)
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    "target, code",
+    [
+        ("fsync", errno.ENOSPC),  # a full disk refuses the probe's data
+        ("mkdir", errno.EROFS),  # a read-only file system
     ],
 )
-def test_bad_usage_exits_2_with_one_line(args, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(args)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1
-    assert message in err
+def test_unwritable_output_is_refused_before_training(
+    target, code, mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    out = tmp_path / "parent" / "out"
+    monkeypatch.setattr(
+        os, target, raising(code, real=getattr(os, target))
+    )  # fmt: skip
+    assert demo(mnist_dir, out) == 2
+    monkeypatch.undo()
+    message = one_line(capsys.readouterr().err)
+    assert os.strerror(code) in message and str(out) in message
+    assert fake_training == []
+    assert os.listdir(tmp_path) == []  # the created parents are gone too
+
+
+def test_too_little_free_space_is_refused_before_training(
+    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    real = os.statvfs
+
+    class Full:
+        def __init__(self, path):
+            stats = real(path)
+            self.f_frsize, self.f_bavail = stats.f_frsize, 0
+
+    monkeypatch.setattr(os, "statvfs", Full)
+    assert demo(mnist_dir, tmp_path / "out") == 2
+    assert "has only 0 MiB free" in one_line(capsys.readouterr().err)
+    assert fake_training == [] and os.listdir(tmp_path) == []
+
+
+def test_cross_device_publish_keeps_both_sets(
+    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    """EXDEV from the publishing renames: the new set stays staged."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in REPORT_FILES:
+        (out / name).write_text("old")
+    real = os.replace
+    monkeypatch.setattr(
+        os, "replace", raising(errno.EXDEV, lambda src, dst: _swap(src), real)
+    )
+    assert demo(mnist_dir, out) == 2
+    monkeypatch.undo()
+    message = one_line(capsys.readouterr().err)
+    assert "Invalid cross-device link" in message
+    stage = message.split("the complete new set is in ")[1].split(";")[0]
+    assert sorted(os.listdir(stage)) == sorted(
+        [*REPORT_FILES, _output.MANIFEST]
+    )
+    for name in REPORT_FILES:
+        assert (out / name).read_text() == "old"
+    assert not (out / _output.JOURNAL).exists()
+
+
+def _swap(src):
+    # The renames that swap a new file in come from the staging directory.
+    return _output.STAGE_PREFIX in str(src) and (
+        os.path.basename(src) == "report.md"
+    )
+
+
+@pytest.mark.parametrize("failing", ["results", "report"])
+def test_a_full_disk_after_training_keeps_the_results(
+    failing, mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("old")
+    if failing == "results":
+        real = report.write_results
+        calls = []
+
+        def write_results(results, directory):
+            calls.append(directory)
+            if len(calls) == 1:  # the output's file system is full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            real(results, directory)
+
+        monkeypatch.setattr(report, "write_results", write_results)
+    else:
+        from keras_clr import plotting
+
+        monkeypatch.setattr(
+            plotting, "_save_demo_figure", raising(errno.ENOSPC)
+        )
+    assert demo(mnist_dir, out) == 2
+    message = one_line(capsys.readouterr().err)
+    assert "No space left on device" in message
+    kept = message.split("kept in ")[1]
+    assert json.loads(open(kept).read())["seeds"] == 3
+    if failing == "results":  # kept in a temporary directory: tidy up
+        shutil.rmtree(os.path.dirname(kept))
+    assert (out / "report.md").read_text() == "old"
+
+
+def test_a_crash_mid_swap_is_finished_by_the_next_run(
+    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in REPORT_FILES:
+        (out / name).write_text("old")
+    real = os.replace
+    count = []
+
+    def crash_after_four(src, dst):
+        count.append(src)
+        if len(count) == 5 + 4:  # 5 old files moved aside, 4 new moved in
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_after_four)
+    monkeypatch.setattr(_output, "_undo", lambda done: False)  # and undo
+    assert demo(mnist_dir, out) == 2
+    monkeypatch.undo()
+    assert "mid-swap; run keras-clr again" in capsys.readouterr().err
+    assert (out / _output.JOURNAL).exists()
+    _output.recover(str(out))
+    assert sorted(os.listdir(out)) == sorted([*REPORT_FILES, _output.MANIFEST])
+    for name in REPORT_FILES:
+        assert (out / name).read_bytes() != b"old"
+
+
+def test_staging_left_by_a_killed_run_is_removed(
+    mnist_dir, tmp_path, fake_training
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = 2**22 + 1  # above Linux's largest process id: never running
+    stale = out / f"{_output.STAGE_PREFIX}{dead}-abc"
+    stale.mkdir()
+    (stale / "results.json").write_text("{}")
+    mine = out / f"{_output.STAGE_PREFIX}{os.getpid()}-live"
+    mine.mkdir()  # a live process's staging stays
+    assert demo(mnist_dir, out) == 0
+    assert not stale.exists() and mine.exists()
+
+
+def test_signals_are_held_during_the_swap(
+    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in REPORT_FILES:
+        (out / name).write_text("old")
+    real = os.replace
+
+    def replace(src, dst):
+        if os.path.basename(src) == "report.md" and "stage" in src:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    code = demo(mnist_dir, out)
+    monkeypatch.undo()
+    assert code == 143
+    # The signal arrived after the swap: the new set, whole.
+    for name in REPORT_FILES:
+        assert (out / name).read_bytes() != b"old"
+    assert hidden(out) == [_output.MANIFEST]
+
+
+@pytest.mark.parametrize(
+    "signum, code, word",
+    [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")],
+)
+def test_interrupt_during_training_leaves_nothing(
+    signum, code, word, mnist_dir, tmp_path, monkeypatch, capsys
+):
+    def run_demo(*args, **kwargs):
+        os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(experiment, "run_demo", run_demo)
+    out = tmp_path / "parent" / "out"
+    assert demo(mnist_dir, out) == code
+    assert f"interrupted ({word})" in one_line(capsys.readouterr().err)
+    assert os.listdir(tmp_path) == []
 
 
 def test_data_dir_without_files_leaves_nothing_behind(tmp_path, capsys):
     out = tmp_path / "out"
-    code = cli.main(
+    code = keras_clr_cli.main(
         ["demo", "--data-dir", str(tmp_path / "empty"), "--output", str(out)]
     )
     assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert re.search(r"MNIST data directory not found", err)
-    assert not out.exists()
+    assert "MNIST data directory not found" in one_line(capsys.readouterr().err)
     assert os.listdir(tmp_path) == []
 
 
-def test_unwritable_output(tmp_path, capsys):
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
-    assert cli.main(["demo", "--output", str(a_file)]) == 2
-    assert "output directory is a file" in capsys.readouterr().err
-    if os.geteuid() != 0:  # root writes anywhere
-        locked = tmp_path / "locked"
-        locked.mkdir(mode=0o500)
-        assert cli.main(["demo", "--output", str(locked / "out")]) == 2
+def test_an_unexpected_error_names_the_log_with_native_lines(
+    tmp_path, monkeypatch, capfd
+):
+    def broken(args, image):
+        os.write(2, b"I0000 native start-up line\n")
+        raise RuntimeError("CUDA_ERROR_OUT_OF_MEMORY\nmore detail")
+
+    monkeypatch.setitem(commands.COMMANDS, "plot", broken)
+    code = keras_clr_cli.main(["plot", "--output", str(tmp_path / "s.png")])
+    assert code == 1
+    message = one_line(capfd.readouterr().err)
+    assert "RuntimeError: CUDA_ERROR_OUT_OF_MEMORY" in message
+    log = message.split("are in ")[1].rstrip(")")
+    text = open(log).read()
+    os.remove(log)
+    assert "I0000 native start-up line" in text and "Traceback" in text
+    assert os.listdir(tmp_path) == []
+
+
+# --- plot and range-test ------------------------------------------------
 
 
 def test_plot_command(tmp_path, capsys):
     path = tmp_path / "s.png"
     args = ["plot", "--mode", "triangular2", "--steps", "500",
             "--step-size", "50", "--output", str(path)]  # fmt: skip
-    assert cli.main(args) == 0
+    assert keras_clr_cli.main(args) == 0
     assert path.read_bytes()[:4] == b"\x89PNG"
     bad = ["plot", "--base-lr", "0.1", "--max-lr", "0.01",
            "--output", str(tmp_path / "t.png")]  # fmt: skip
-    assert cli.main(bad) == 2
-    assert "Argument `max_lr` must be >= `base_lr`" in capsys.readouterr().err
+    assert keras_clr_cli.main(bad) == 2
+    err = one_line(capsys.readouterr().err)
+    assert "Argument `max_lr` must be >= `base_lr`" in err
+    assert sorted(os.listdir(tmp_path)) == ["s.png"]
 
 
-def test_range_test_command(tmp_path):
-    data = tmp_path / "mnist"
-    write_mnist(data, n_train=300, n_test=50)
+def test_plot_into_an_existing_directory_and_other_formats(tmp_path):
+    assert keras_clr_cli.main(["plot", "--output", str(tmp_path)]) == 0
+    assert (tmp_path / "schedule.png").read_bytes()[:4] == b"\x89PNG"
+    svg = tmp_path / "sub" / "s.svg"
+    assert keras_clr_cli.main(["plot", "--output", str(svg)]) == 0
+    assert b"<svg" in svg.read_bytes()[:500]
+    assert sorted(os.listdir(tmp_path)) == ["schedule.png", "sub"]
+
+
+def test_range_test_writes_json_then_image(mnist_dir, tmp_path, capsys):
     out = tmp_path / "out" / "rt.png"
-    result = run_cli(
-        "range-test", "--data-dir", str(data), "--num-steps", "40",
-        "--batch-size", "30", "--output", str(out),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "valley:" in result.stdout and "bounds (base_lr, max_lr)" in (
-        result.stdout
-    )
+    args = ["range-test", "--data-dir", mnist_dir, "--num-steps", "30",
+            "--batch-size", "30", "--output", str(out)]  # fmt: skip
+    assert keras_clr_cli.main(args) == 0
+    stdout = capsys.readouterr().out
+    assert "valley:" in stdout and "bounds (base_lr, max_lr)" in stdout
     assert out.read_bytes()[:4] == b"\x89PNG"
     saved = json.loads((tmp_path / "out" / "rt.json").read_text())
-    assert 0 < len(saved["lrs"]) == len(saved["losses"]) <= 40
-    missing = run_cli("range-test", "--data-dir", str(tmp_path / "none"))
-    assert missing.returncode == 2
-    assert len(own_lines(missing.stderr)) == 1
+    assert 0 < len(saved["lrs"]) == len(saved["losses"]) <= 30
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["plot"], ["range-test"]])
-def test_help(command):
-    result = run_cli(*command, "--help")
-    assert result.returncode == 0 and "usage: keras-clr" in result.stdout
+def test_range_test_keeps_the_json_when_the_plot_fails(
+    mnist_dir, tmp_path, monkeypatch, capsys
+):
+    import keras_clr
+
+    def broken_plot(self, ax=None):
+        raise RuntimeError("no display")
+
+    monkeypatch.setattr(keras_clr.LRRangeTestResult, "plot", broken_plot)
+    json_path = tmp_path / "results" / "r.json"
+    args = ["range-test", "--data-dir", mnist_dir, "--num-steps", "20",
+            "--batch-size", "30", "--output", str(tmp_path / "c.png"),
+            "--output-json", str(json_path)]  # fmt: skip
+    assert keras_clr_cli.main(args) == 2
+    message = one_line(capsys.readouterr().err)
+    assert f"the result is saved in {json_path}" in message
+    assert "no display" in message
+    assert json.loads(json_path.read_text())["lrs"]
+    assert sorted(os.listdir(tmp_path)) == ["results"]
+
+
+# --- progress -------------------------------------------------------------
+
+
+class _Stream:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_line_per_run_or_plain_line_per_epoch(tty):
+    stream = _Stream(tty)
+    progress = commands.Progress(stream)
+    (run,) = experiment.configurations(3, 6000)[:1]
+    for seed in range(2):
+        progress.start(run, seed, seed, 2, epochs=3)
+        for epoch in range(3):
+            progress.callback.on_epoch_end(epoch, {"val_accuracy": 0.5})
+    lines = stream.text.split("\n")
+    assert lines[-1] == ""
+    if tty:
+        assert len(lines) == 2 + 1  # one line per run, updated in place
+        assert lines[0].count("\r\x1b[K") == 4  # starting + 3 epochs
+    else:
+        assert len(lines) == 6 + 1 and "\x1b" not in stream.text
+    assert (
+        "[2/2] article: constant LR 0.1, seed 1: epoch 3/3, val acc "
+        in (lines[-2])
+    )
+    assert lines[-2].endswith("s elapsed, 0 s left")
+
+
+# --- fresh processes, batched -----------------------------------------------
+
+
+def test_fresh_front_imports_nothing_heavy():
+    code = textwrap.dedent(
+        """
+        import contextlib, io, sys
+        import keras_clr_cli
+        for argv in (["--help"], ["demo", "--help"], ["demo", "--epochs", "0"]):
+            with contextlib.redirect_stdout(io.StringIO()):
+                with contextlib.redirect_stderr(io.StringIO()):
+                    try:
+                        keras_clr_cli.main(argv)
+                    except SystemExit:
+                        pass
+        heavy = [m for m in ("keras", "tensorflow", "keras_clr", "numpy")
+                 if m in sys.modules]
+        print(heavy)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=ROOT), cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_quick_demo_as_a_user_runs_it(mnist_dir, tmp_path):
+    """Not a terminal: plain lines per epoch, no ANSI, nothing on stderr."""
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command sets its own
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_clr_cli", "demo", "--quick",
+         "--data-dir", mnist_dir, "--output", str(out)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "\x1b" not in result.stdout
+    epoch_lines = [
+        line for line in result.stdout.splitlines() if ": epoch " in line
+    ]
+    assert len(epoch_lines) == 7 * 2
+    assert sorted(os.listdir(out)) == sorted([*REPORT_FILES, _output.MANIFEST])
+    results = json.loads((out / "results.json").read_text())
+    for c in results["configurations"].values():
+        (run,) = c["runs"]
+        assert len(run["history"]["val_accuracy"]) == 2
+        assert run["steps"] == 2 * -(-300 // c["batch"])
+        if c["lr"][0] != "constant":
+            assert len(run["lr"]) == run["steps"]

@@ -1,10 +1,12 @@
 import sys
+import types
 
 import keras
 import numpy as np
 import pytest
 
 import keras_clr
+from tests.conftest import BACKEND
 from tests.helpers import unit_gradient_data
 from tests.helpers import unit_gradient_model
 
@@ -69,6 +71,33 @@ def test_plot_history_pairs_metrics_logged_once_per_execution():
     assert list(x) == [clr.history["lr"][i] for i in (7, 15, 23, 31)]
     with pytest.raises(ValueError, match="Cannot pair 4 metric values"):
         keras_clr.plot_history(dict(clr.history), metric="loss")
+
+
+def test_plot_history_reads_only_public_attributes(tmp_path):
+    # Anything with the callback's documented attributes plots the same.
+    clr = run_cyclic_lr(steps_per_execution=1 if BACKEND == "torch" else 8)
+    public = types.SimpleNamespace(
+        history=clr.history, log_iterations=clr.log_iterations
+    )
+    ax = keras_clr.plot_history(public, metric="loss")
+    x, y = ax.lines[0].get_data()
+    assert list(y) == clr.history["loss"]
+    history = clr.history
+    by_iteration = dict(zip(history["iterations"], history["lr"], strict=True))
+    assert list(x) == [by_iteration[i] for i in clr.log_iterations]
+    path = tmp_path / "loss_vs_lr.png"
+    ax.figure.savefig(path)
+    assert path.stat().st_size > 5000
+
+
+def test_plot_history_of_a_non_integral_cyclic_lr(tmp_path):
+    model = unit_gradient_model(keras.optimizers.SGD(0.1))
+    clr = keras_clr.CyclicLR(base_lr=0.01, max_lr=0.05, step_size=2.5)
+    x, y = unit_gradient_data(20)
+    model.fit(x, y, batch_size=2, verbose=0, callbacks=[clr])
+    ax = keras_clr.plot_history(clr)
+    assert max(ax.lines[0].get_ydata()) == pytest.approx(0.01 + 0.04 * 0.8)
+    ax.figure.savefig(tmp_path / "fractional.png")
 
 
 def test_plot_history_of_a_keras_history():

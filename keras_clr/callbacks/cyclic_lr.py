@@ -1,16 +1,28 @@
 """The classic `CyclicLR` callback's API, backed by an in-graph schedule."""
 
+import os
+import threading
+
 import keras
 
+from keras_clr import _keras
+from keras_clr import _validation
+from keras_clr.callbacks import _classic_schedule
 from keras_clr.callbacks.lr_logger import LearningRateLogger
 from keras_clr.schedules.adjusted import AdjustedSchedule
+from keras_clr.schedules.cyclical import MODES
+from keras_clr.schedules.cyclical import SCALE_MODES
 from keras_clr.schedules.cyclical import CyclicalLearningRate
 
+SCHEDULE_NAME = "CyclicLR"
+"""The name of the schedule `CyclicLR` installs (how a later one knows it)."""
 
-class CyclicLR(LearningRateLogger):
+
+class CyclicLR(keras.callbacks.Callback):
     """Drop-in for the classic Keras `CyclicLR` callback (`clr_callback.py`).
 
-    Only the import changes:
+    Use it to keep notebook code written for the classic callback: only
+    the import changes.
 
     ```python
     from keras_clr import CyclicLR  # was: from clr_callback import *
@@ -19,41 +31,81 @@ class CyclicLR(LearningRateLogger):
                    mode="triangular")
     model.fit(x, y, callbacks=[clr])
     plt.plot(clr.history["iterations"], clr.history["lr"])
+    clr._reset(new_base_lr=0.003, new_max_lr=0.009)  # the classic reset
     ```
 
     Instead of setting the learning rate from Python before every batch
     (a host round trip per step, and a staircase with
     `steps_per_execution > 1`), it gives the model's optimizer the
-    equivalent `keras_clr.CyclicalLearningRate`, computed inside the
-    compiled train step, when `fit` starts. The cycle follows
-    `optimizer.iterations`, so a later `fit` continues it; `reset()`
-    restarts it.
+    equivalent schedule, computed inside the compiled train step, when
+    `fit` starts. With `t` the steps since the cycle started and `s` the
+    step size (as the classic callback):
 
-    After training the optimizer keeps the schedule: `optimizer.learning_rate`
-    is the cyclical LR of the next step, `model.save` saves it, and a
-    loaded model resumes the cycle without the callback.
+    ```
+    lr(t) = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale
+    where cycle = floor(1 + t / (2 s)), x = |t / s - 2 cycle + 1|,
+          scale = 1                    mode "triangular"
+                  1 / 2^(cycle - 1)    mode "triangular2"
+                  gamma^t              mode "exp_range"
+                  scale_fn(cycle or t) with `scale_fn` (per `scale_mode`)
+    ```
+
+    An integral `step_size` (`2000.` too) gives a
+    `keras_clr.CyclicalLearningRate`, exact in integer arithmetic; a
+    non-integral one (`2.5`) gives the classic float32 formula above.
+
+    The cycle follows `optimizer.iterations`, so a later `fit` with the
+    same callback continues it. A new `CyclicLR` (or `reset()` / the
+    classic `_reset()`) restarts it at `base_lr` at the next `fit`: the
+    schedule a `CyclicLR` installed is replaced, while a schedule of your
+    own is refused. After training the optimizer keeps the schedule:
+    `optimizer.learning_rate` is the LR of the next step, `model.save`,
+    `model.export`, `tf.train.Checkpoint` and `BackupAndRestore` save it,
+    and a loaded model resumes the cycle without the callback.
 
     `history` is the classic one: `'lr'` and `'iterations'`, one entry per
     optimizer step, plus each batch log key (`loss`, `accuracy`, ...) as
-    Keras reports them (once per execution), completed at the end of each
-    epoch; see `LearningRateLogger`.
+    Keras reports them (once per execution; `log_iterations` says at which
+    iteration). It can be read at any time, also while `fit` runs, and
+    holds every completed step (see `keras_clr.LearningRateLogger`).
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_clr
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    >>> clr = keras_clr.CyclicLR(base_lr=0.1, max_lr=0.5, step_size=2.)
+    >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=2,
+    ...               callbacks=[clr], verbose=0)
+    >>> [round(lr, 2) for lr in clr.history["lr"]]
+    [0.1, 0.3, 0.5, 0.3]
+    >>> clr._reset(new_max_lr=0.9)
+    >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), batch_size=2,
+    ...               callbacks=[clr], verbose=0)
+    >>> [round(lr, 2) for lr in clr.history["lr"][4:]]
+    [0.1, 0.5]
 
     Args:
-        base_lr: Lower bound of the learning rate.
-        max_lr: Upper bound.
-        step_size: Steps per half cycle (an integral float like `2000.` is
-            fine).
+        base_lr: Lower bound of the learning rate, `>= 0`.
+        max_lr: Upper bound, `>= base_lr`.
+        step_size: Steps per half cycle, `> 0` (need not be integral).
         mode: `"triangular"`, `"triangular2"` or `"exp_range"`.
-        gamma: Factor of `"exp_range"`: the amplitude is `gamma**iterations`.
+        gamma: Factor of `"exp_range"`, in `(0, 1]`: the amplitude is
+            `gamma**iterations`.
         scale_fn: Custom scale policy. It must be registered for Keras
             serialization (see `keras_clr.CyclicalLearningRate`); lambdas are
             refused, since the schedule is saved with the model.
         scale_mode: `"cycle"` or `"iterations"`, used with `scale_fn`.
-        log_dir: Optional directory for per-step TensorBoard scalars.
+        log_dir: Optional directory for per-step TensorBoard scalars (see
+            `keras_clr.LearningRateLogger`).
+        chief_only: In a multi-worker or multi-process run, write event
+            files from worker 0 only (every worker keeps `history`).
 
     Raises:
         ValueError: At construction for invalid arguments; when training
-            starts, if the optimizer already has a different schedule.
+            starts, if the optimizer already has a schedule that no
+            `CyclicLR` installed.
     """
 
     def __init__(
@@ -65,90 +117,166 @@ class CyclicLR(LearningRateLogger):
         gamma: float = 1.0,
         scale_fn=None,
         scale_mode: str = "cycle",
-        log_dir: str | None = None,
+        log_dir: str | os.PathLike | None = None,
+        chief_only: bool = True,
     ):
-        super().__init__(log_dir=log_dir)
-        self.base_lr = base_lr
-        self.max_lr = max_lr
-        self.step_size = step_size
+        super().__init__()
+        _validation.check_string_choice("mode", mode, MODES)
+        _validation.check_string_choice("scale_mode", scale_mode, SCALE_MODES)
+        self._recorder = LearningRateLogger(
+            log_dir=log_dir, chief_only=chief_only
+        )
+        # The recorder moves this callback, not itself, before TensorBoard.
+        self._recorder._owner = self
         self.mode = mode
         self.gamma = gamma
         self.scale_fn = scale_fn
         self.scale_mode = scale_mode
         # Validates every argument now, before any training.
-        self.schedule = self._make_schedule(0)
+        self.schedule = self._make_schedule(base_lr, max_lr, step_size, 0)
+        self.base_lr = base_lr
+        self.max_lr = max_lr
+        self.step_size = step_size
         self._installed = []
+        self._lock = threading.Lock()
+        self._logs = {}
+        self._log_iterations = []
         self._batch_logs = {}
-        # The iteration of each batch-log entry (one per execution).
-        self.log_iterations = []
+        self._epoch_first = 0
 
-    def _make_schedule(self, start: int):
-        schedule = CyclicalLearningRate(
-            base_lr=self.base_lr,
-            max_lr=self.max_lr,
-            step_size=self.step_size,
+    @property
+    def log_dir(self):
+        return self._recorder.log_dir
+
+    @property
+    def chief_only(self) -> bool:
+        return self._recorder.chief_only
+
+    @property
+    def errors(self) -> list:
+        """TensorBoard write failures (one entry per failed write)."""
+        return self._recorder.errors
+
+    def _make_schedule(self, base_lr, max_lr, step_size, start: int):
+        _validation.check_finite("step_size", step_size)
+        kwargs = dict(
+            base_lr=base_lr,
+            max_lr=max_lr,
+            step_size=step_size,
             mode=self.mode,
             gamma=self.gamma,
             scale_fn=self.scale_fn,
+        )
+        if step_size > 0 and float(step_size).is_integer():
             # As the classic callback: `scale_mode` only applies to a
             # custom `scale_fn`; the modes bring their own.
-            scale_mode=self.scale_mode if self.scale_fn else None,
-        )
-        return AdjustedSchedule(schedule, start_step=start, name="CyclicLR")
+            schedule = CyclicalLearningRate(
+                **kwargs, scale_mode=self.scale_mode if self.scale_fn else None
+            )
+        else:
+            scale_mode = self.scale_mode
+            if not self.scale_fn:
+                scale_mode = (
+                    "iterations" if self.mode == "exp_range" else "cycle"
+                )
+            schedule = _classic_schedule.FractionalCyclicalLearningRate(
+                **kwargs, scale_mode=scale_mode
+            )
+        return AdjustedSchedule(schedule, start_step=start, name=SCHEDULE_NAME)
 
-    def reset(self, base_lr=None, max_lr=None, step_size=None):
-        """Restarts the cycle at the next step, optionally with new bounds.
+    def reset(
+        self,
+        base_lr: float | None = None,
+        max_lr: float | None = None,
+        step_size: float | None = None,
+    ):
+        """Restarts the cycle at `base_lr`, optionally with new bounds.
 
-        The classic callback's `_reset`. It takes effect at the next `fit`
-        (which retraces the train step once).
+        It takes effect at the next `fit` (which traces the train step once
+        more). All or nothing: if a new value is invalid, the `ValueError`
+        leaves the callback as it was.
+
+        Args:
+            base_lr: New lower bound, or `None` to keep it.
+            max_lr: New upper bound, or `None` to keep it.
+            step_size: New step size, or `None` to keep it.
         """
-        for name, value in (
-            ("base_lr", base_lr),
-            ("max_lr", max_lr),
-            ("step_size", step_size),
-        ):
-            if value is not None:
-                setattr(self, name, value)
+        base_lr = self.base_lr if base_lr is None else base_lr
+        max_lr = self.max_lr if max_lr is None else max_lr
+        step_size = self.step_size if step_size is None else step_size
         start = 0
-        if self.model is not None:
-            start = self._iterations()
-        self.schedule = self._make_schedule(start)
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            start = _keras.step_counter(model.optimizer)
+        schedule = self._make_schedule(base_lr, max_lr, step_size, start)
+        self.base_lr, self.max_lr, self.step_size = base_lr, max_lr, step_size
+        self.schedule = schedule
 
-    _reset = reset  # the classic name
+    def _reset(
+        self,
+        new_base_lr: float | None = None,
+        new_max_lr: float | None = None,
+        new_step_size: float | None = None,
+    ):
+        """The classic callback's `_reset`: `reset()` with its keywords."""
+        self.reset(
+            base_lr=new_base_lr, max_lr=new_max_lr, step_size=new_step_size
+        )
 
-    def on_epoch_begin(self, epoch, logs=None):
-        super().on_epoch_begin(epoch, logs)
-        self._batch_logs = {}
+    # -- History ------------------------------------------------------------
 
-    def on_train_batch_end(self, batch, logs=None):
-        super().on_train_batch_end(batch, logs)
-        if logs is not None:
-            self._batch_logs[batch] = dict(logs)
+    @property
+    def history(self) -> dict:
+        """`'iterations'`, `'lr'` and the batch logs, up to the last batch."""
+        history = self._recorder.history
+        with self._lock:
+            for key, values in self._logs.items():
+                history[key] = list(values)
+            for batch in sorted(self._batch_logs):
+                for key, value in self._batch_logs[batch].items():
+                    history.setdefault(key, []).append(value)
+        return history
 
-    def on_epoch_end(self, epoch, logs=None):
-        super().on_epoch_end(epoch, logs)
-        # Batch logs in order, each at the iteration of its execution's
-        # last step (clipped where the data ran out).
-        last = self.history["iterations"][-1] if self.history else 0
-        for batch in sorted(self._batch_logs):
-            self.log_iterations.append(min(self._epoch_start + batch + 1, last))
-            for key, value in self._batch_logs[batch].items():
-                if key != self.name:
-                    self.history.setdefault(key, []).append(value)
-        self._batch_logs = {}
+    @property
+    def log_iterations(self) -> list:
+        """The iteration at which each batch-log entry of `history` ended."""
+        with self._lock:
+            pending = [
+                self._batch_iteration(b) for b in sorted(self._batch_logs)
+            ]
+            return self._log_iterations + pending
+
+    def _batch_iteration(self, batch, last=None):
+        # The iteration of an execution's last step, clipped where the
+        # data ran out.
+        iteration = self._epoch_first + batch + 1
+        planned = (self.params or {}).get("steps")
+        if planned:
+            iteration = min(iteration, self._epoch_first + planned)
+        return iteration if last is None else min(iteration, last)
+
+    # -- Hooks ------------------------------------------------------------
+
+    def set_params(self, params):
+        super().set_params(params)
+        self._recorder.set_params(params)
 
     def set_model(self, model):
         super().set_model(model)
+        self._install(model)
+        self._recorder.set_model(model)
+
+    def _install(self, model):
         optimizer = getattr(model, "optimizer", None)
         if optimizer is None:
             return
-        inner = getattr(optimizer, "inner_optimizer", optimizer)
-        current = inner._learning_rate
+        current = _keras.learning_rate_object(optimizer)
         if current is self.schedule:
             return
         schedule_cls = keras.optimizers.schedules.LearningRateSchedule
-        if isinstance(current, schedule_cls) and not any(
-            current is mine for mine in self._installed
+        mine = any(current is s for s in self._installed)
+        if isinstance(current, schedule_cls) and not (
+            mine or _installed_by_a_cyclic_lr(current)
         ):
             raise ValueError(
                 "CyclicLR sets the optimizer's learning rate itself, but the "
@@ -157,10 +285,60 @@ class CyclicLR(LearningRateLogger):
                 "a keras_clr.CyclicalLearningRate to the optimizer and drop "
                 "the callback."
             )
-        # Replaces a float learning rate, or this callback's previous
-        # schedule after `reset()`. `set_model` runs before `fit` makes its
-        # train function; dropping a previous one makes `fit` trace anew,
-        # with the schedule.
-        inner.learning_rate = self.schedule
+        if not mine:
+            # A float learning rate, or another CyclicLR's schedule: the
+            # cycle starts at `base_lr` now, as the classic callback's did.
+            self.schedule = self._make_schedule(
+                self.base_lr,
+                self.max_lr,
+                self.step_size,
+                _keras.step_counter(optimizer),
+            )
+        _keras.install_schedule(optimizer, self.schedule)
         self._installed.append(self.schedule)
-        model.train_function = None
+        # `set_model` runs before `fit` makes its train function; dropping a
+        # previous one makes `fit` trace anew, with the schedule.
+        _keras.retrace(model)
+
+    def on_train_begin(self, logs=None):
+        self._recorder.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._recorder.on_epoch_begin(epoch, logs)
+        with self._lock:
+            self._epoch_first = self._recorder._epoch_start
+            self._batch_logs = {}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._recorder.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._recorder.on_train_batch_end(batch, logs)
+        if logs is not None:
+            entry = {k: v for k, v in logs.items() if k != self._recorder.name}
+            with self._lock:
+                self._batch_logs[batch] = entry
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._recorder.on_epoch_end(epoch, logs)
+        last = self._recorder._epoch_start  # the epoch's last iteration
+        with self._lock:
+            for batch in sorted(self._batch_logs):
+                self._log_iterations.append(self._batch_iteration(batch, last))
+                for key, value in self._batch_logs[batch].items():
+                    self._logs.setdefault(key, []).append(value)
+            self._batch_logs = {}
+            self._epoch_first = last
+
+    def on_train_end(self, logs=None):
+        self._recorder.on_train_end(logs)
+
+    # Batch-end hooks may run on Keras' callback thread pool, out of order.
+    async_safe = True
+
+
+def _installed_by_a_cyclic_lr(schedule) -> bool:
+    return (
+        isinstance(schedule, AdjustedSchedule)
+        and schedule.name == SCHEDULE_NAME
+    )

@@ -1,12 +1,15 @@
 """Scale a cyclical schedule's bounds down when a metric plateaus."""
 
 import logging
+import warnings
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_clr import _keras
 from keras_clr import _validation
+from keras_clr.schedules._momentum import supports_momentum
 from keras_clr.schedules.adjusted import AdjustedSchedule
 
 logger = logging.getLogger(__name__)
@@ -15,17 +18,32 @@ logger = logging.getLogger(__name__)
 class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
     """`ReduceLROnPlateau` for cyclical schedules: lowers both bounds.
 
-    Keras' `ReduceLROnPlateau` raises a `TypeError` on an optimizer built
-    with a schedule. This callback instead multiplies the whole schedule
-    (lower and upper bound alike) by `factor` when `monitor` has not
-    improved for `patience` epochs. The optimizer's keras_clr schedule is
-    wrapped once in a `keras_clr.AdjustedSchedule`, whose scale is a
-    variable read inside the train step: a change takes effect at the next
-    step with no retrace on TensorFlow and PyTorch (JAX compiles variables
-    outside the optimizer's state as constants, so there the train step is
-    traced once more per change). The scale is part of the schedule's
-    config, so `model.save` keeps it. Each change is logged, and kept in
-    `history` (epoch and new scale).
+    Use it where you would use Keras' `ReduceLROnPlateau`, which raises a
+    `TypeError` on an optimizer built with a schedule. This callback
+    instead multiplies the whole schedule (lower and upper bound alike) by
+    `factor` when `monitor` has not improved for `patience` epochs. It
+    reduces on exactly the epochs Keras' callback would for the same
+    values and arguments:
+
+    ```
+    improved = best is None or current < best - min_delta   ("min")
+                               current > best + min_delta   ("max")
+    wait = 0 if improved (or in cooldown) else wait + 1
+    reduce when wait >= patience, outside cooldown, while the upper bound
+        is above min_lr: scale <- max(scale * factor, min_lr / max_lr)
+    ```
+
+    `mode="auto"` minimizes a loss and otherwise takes the direction of
+    the model's metric of that name, as Keras does. The optimizer's
+    keras_clr schedule is wrapped once in a `keras_clr.AdjustedSchedule`,
+    whose scale is a variable read inside the train step: a change takes
+    effect at the next step with no retrace on TensorFlow and PyTorch (JAX
+    compiles variables outside the optimizer's state as constants, so
+    there the train step is traced once more per change). The scale is
+    part of the schedule's config, so `model.save` keeps it
+    (`BackupAndRestore` does not: it keeps weights and optimizer
+    variables). Each change is logged, and kept in `history` (epoch and new
+    scale).
 
     Example:
 
@@ -50,6 +68,12 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         min_delta: Least change that counts as an improvement.
         cooldown: Epochs to wait after a reduction before counting again.
         min_lr: The schedule's upper bound is not scaled below this.
+
+    Raises:
+        ValueError: At construction for an invalid argument; when training
+            starts, if the optimizer's learning rate is not a keras_clr
+            schedule; at the first epoch's end, with `mode="auto"`, if the
+            direction of `monitor` cannot be told.
     """
 
     def __init__(
@@ -64,6 +88,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         min_lr: float = 0.0,
     ):
         super().__init__()
+        _validation.check_name("monitor", monitor)
         _validation.check_finite("factor", factor)
         if not 0 < factor < 1:
             raise ValueError(
@@ -72,7 +97,8 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             )
         patience = _validation.check_int_at_least("patience", patience, 0)
         cooldown = _validation.check_int_at_least("cooldown", cooldown, 0)
-        _validation.check_choice("mode", mode, ("auto", "min", "max"))
+        verbose = _validation.check_int_at_least("verbose", verbose, 0)
+        _validation.check_string_choice("mode", mode, ("auto", "min", "max"))
         _validation.check_non_negative("min_delta", min_delta)
         _validation.check_non_negative("min_lr", min_lr)
         self.monitor = monitor
@@ -84,36 +110,53 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         self.cooldown = cooldown
         self.min_lr = min_lr
         self.history = []
+        self.schedule = None
         self._reset_counters()
 
     def _reset_counters(self):
-        minimize = self.mode == "min" or (
-            self.mode == "auto" and "acc" not in self.monitor
-        )
-        self._better = (
-            (lambda a, b: a < b - self.min_delta)
-            if minimize
-            else (lambda a, b: a > b + self.min_delta)
-        )
-        self.best = np.inf if minimize else -np.inf
+        # As Keras' ReduceLROnPlateau: the first value is an improvement.
+        self.best = None
         self.wait = 0
         self.cooldown_counter = 0
+        self._minimize = None
 
-    def _optimizer(self):
-        optimizer = self.model.optimizer
-        return getattr(optimizer, "inner_optimizer", optimizer)
+    def _direction(self) -> bool:
+        """True to minimize; Keras' `MonitorCallback` rule for "auto"."""
+        if self.mode != "auto":
+            return self.mode == "min"
+        name = self.monitor.removeprefix("val_")
+        minimize = True if name == "loss" else None
+        for metric in _flat_metrics(self.model):
+            direction = getattr(metric, "_direction", None)
+            if metric.name == name and direction is not None:
+                minimize = direction != "up"
+        if minimize is None:
+            raise ValueError(
+                f"ReduceLRBoundsOnPlateau received monitor={self.monitor!r} "
+                "but cannot tell whether it should be maximized or "
+                "minimized. Pass mode='max' or mode='min'."
+            )
+        return minimize
+
+    def _is_improvement(self, current, best) -> bool:
+        if best is None:
+            return True
+        # In float32, as Keras' `ops.less`/`ops.greater` compare them.
+        if self._minimize:
+            return bool(np.float32(current + self.min_delta) < np.float32(best))
+        return bool(np.float32(current - self.min_delta) > np.float32(best))
 
     def _bind(self, strict):
         """Wraps the optimizer's schedule; True when it is in place."""
-        optimizer = self._optimizer()
-        current = optimizer._learning_rate
+        optimizer = self.model.optimizer
+        current = _keras.learning_rate_object(optimizer)
         if isinstance(current, AdjustedSchedule):
             self.schedule = current
             return True
-        if callable(getattr(current, "momentum", None)):
+        if supports_momentum(current):
             self.schedule = AdjustedSchedule(current)
-            optimizer.learning_rate = self.schedule
-            self.model.train_function = None
+            _keras.install_schedule(optimizer, self.schedule)
+            _keras.retrace(self.model)
             return True
         if strict:
             raise ValueError(
@@ -136,49 +179,69 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         self._bind(strict=True)
         self._reset_counters()
 
-    def _upper_bound(self):
+    def _upper_bound(self) -> float:
         inner = self.schedule.schedule
         return float(getattr(inner, "max_lr", 0.0) or 0.0)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        current = logs.get(self.monitor)
-        if current is None:
-            logger.warning(
-                "ReduceLRBoundsOnPlateau: metric `%s` is not available; "
-                "available metrics: %s",
-                self.monitor,
-                ",".join(logs),
-            )
-            return
+        if self._minimize is None:
+            # Here, as Keras does: the model's metrics are built by now.
+            self._minimize = self._direction()
         scale = float(ops.convert_to_numpy(self.schedule.scale))
         logs["lr_bounds_scale"] = scale
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(
+                f"ReduceLRBoundsOnPlateau: metric `{self.monitor}` is not in "
+                f"the logs; available: {', '.join(logs)}.",
+                stacklevel=2,
+            )
+            return
+        # Keras' ReduceLROnPlateau, step for step.
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._better(current, self.best):
+        if self._is_improvement(current, self.best):
             self.best = current
             self.wait = 0
             return
         if self.cooldown_counter > 0:
             return
         self.wait += 1
-        if self.wait <= self.patience:
-            return
-        upper = self._upper_bound()
-        floor = self.min_lr / upper if upper > 0 else 0.0
-        new_scale = max(scale * self.factor, floor)
-        if new_scale < scale * (1 - 1e-6):  # the variable is float32
-            self.schedule.scale.assign(new_scale)
-            if keras.backend.backend() == "jax":
-                self.model.make_train_function(force=True)
-            self.history.append((epoch, new_scale))
-            message = (
-                f"Epoch {epoch + 1}: ReduceLRBoundsOnPlateau scaled the "
-                f"learning rate bounds to {new_scale:.4g}x."
-            )
-            logger.info(message)
-            if self.verbose:
-                print(message)
+        if self.wait >= self.patience and self._reduce(epoch, scale):
             self.cooldown_counter = self.cooldown
             self.wait = 0
+
+    def _reduce(self, epoch, scale) -> bool:
+        """Scales the bounds; False where `min_lr` allows no reduction."""
+        upper = self._upper_bound()
+        if upper > 0:
+            # The upper bound as Keras would hold the LR: in float32.
+            old = float(np.float32(upper * scale))
+            # Keras holds min_lr itself once reached; `upper * scale` can be
+            # one float32 rounding above it.
+            if not old > np.float32(self.min_lr) * (1 + 1e-6):
+                return False
+            new_scale = max(scale * self.factor, self.min_lr / upper)
+        else:
+            new_scale = scale * self.factor
+        self.schedule.scale.assign(new_scale)
+        if keras.backend.backend() == "jax":
+            # JAX compiles the scale as a constant: trace once more.
+            self.model.make_train_function(force=True)
+        self.history.append((epoch, new_scale))
+        message = (
+            f"Epoch {epoch + 1}: ReduceLRBoundsOnPlateau scaled the "
+            f"learning rate bounds to {new_scale:.4g}x."
+        )
+        logger.info(message)
+        if self.verbose:
+            print(message)
+        return True
+
+
+def _flat_metrics(model):
+    for metric in getattr(model, "metrics", None) or []:
+        inner = getattr(metric, "metrics", None)
+        yield from inner if inner is not None else [metric]

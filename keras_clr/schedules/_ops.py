@@ -1,8 +1,29 @@
-"""Small `keras.ops` helpers shared by the schedules."""
+"""Small `keras.ops` helpers shared by the schedules.
+
+Step semantics (README "Steps, dtypes and backends"):
+
+- Integer steps of any width (int8 to int64, uint8 to uint32) are exact:
+  they are widened to the backend's widest integer (int64; int32 on JAX
+  without x64) before any arithmetic. uint64 (and uint32 where the widest
+  integer is int32) cannot be widened without wrapping and is refused with a
+  `ValueError` when the schedule is traced.
+- Negative steps give the value at step 0: a schedule starts there.
+- Float steps are floored exactly. Python and NumPy floats are floored in
+  float64 on the host, so `2.0**31 + 1000` is step 2147484648, not its
+  float32 neighbour; float tensors are floored in their own dtype (exact).
+- A float step that is NaN or infinite, or beyond the widest integer, has
+  no step to stand for: the schedule returns NaN there. Only float steps pay
+  for that check; the optimizer always passes an integer.
+"""
+
+import math
+import numbers
 
 import keras
 import numpy as np
 from keras import ops
+
+_UNSIGNED_LIMITS = {"uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64}
 
 
 def constant(value, dtype):
@@ -23,18 +44,163 @@ def json_number(value):
     return float(value) if isinstance(value, np.floating) else int(value)
 
 
-def integer_step(step):
-    """The step as an integer tensor; float steps are floored."""
-    step = ops.convert_to_tensor(step)
-    if "int" in keras.backend.standardize_dtype(step.dtype):
-        return step
-    return ops.cast(ops.floor(step), widest_int())
-
-
 def widest_int() -> str:
+    """int64, or int32 on JAX without `jax_enable_x64`."""
     if keras.backend.backend() == "jax":
         import jax
 
         if not jax.config.jax_enable_x64:
             return "int32"
     return "int64"
+
+
+def int_max(dtype) -> int:
+    return int(np.iinfo(keras.backend.standardize_dtype(dtype)).max)
+
+
+def _host_step(step):
+    """A Python or NumPy step as (NumPy int array, NumPy bool mask or None)."""
+    array = np.asarray(step)
+    if array.dtype.kind == "b":
+        raise ValueError(f"A step must be a number. Received: step={step!r}")
+    widest = widest_int()
+    top = int_max(widest)
+    if array.dtype.kind in "iu" or isinstance(step, numbers.Integral):
+        if array.dtype == object or array.size and array.max() > top:
+            raise ValueError(
+                f"A step must be at most {top}, the largest value of the "
+                f"step counter ({widest}). Received: step={step!r}"
+            )
+        return np.maximum(array, 0).astype(widest), None
+    array = array.astype(np.float64)
+    floored = np.floor(array)
+    valid = np.isfinite(floored) & (floored <= top)
+    steps = np.where(valid, np.maximum(floored, 0.0), 0.0).astype(widest)
+    return steps, (None if valid.all() else ~valid)
+
+
+def _tensor_step(step):
+    """A tensor step as (integer tensor, bool tensor or None)."""
+    dtype = keras.backend.standardize_dtype(step.dtype)
+    widest = widest_int()
+    if dtype == "bool" or not ("int" in dtype or "float" in dtype):
+        raise ValueError(
+            f"A step must be an integer or float tensor. Received a tensor "
+            f"of dtype {dtype}."
+        )
+    if dtype in _UNSIGNED_LIMITS:
+        if _UNSIGNED_LIMITS[dtype] >= int(widest[3:]):
+            raise ValueError(
+                f"Steps of dtype {dtype} cannot be widened to {widest} "
+                f"without wrapping around. Pass the step as {widest} (Keras' "
+                "`optimizer.iterations` already is)."
+            )
+        return ops.cast(step, widest), None  # Never negative.
+    if "int" in dtype:
+        if dtype != widest:
+            step = ops.cast(step, widest)
+        return clip_int(step, 0, None), None
+    floored = floor(step)
+    # 2**31 and 2**63 are exact in every float dtype, unlike int_max.
+    limit = constant(float(int_max(widest)) + 1.0, dtype)
+    valid = ops.logical_and(ops.isfinite(floored), floored < limit)
+    zero = ops.zeros_like(floored)
+    floored = ops.where(ops.logical_and(valid, floored > zero), floored, zero)
+    return ops.cast(floored, widest), ops.logical_not(valid)
+
+
+def floor(x):
+    """`ops.floor` that keeps float64 (Keras 3.15 narrows it on torch)."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.floor(x)
+    return ops.floor(x)
+
+
+def floor_divide(a, b):
+    """Integer floor division that keeps int64 (Keras narrows it on torch)."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.div(a, b, rounding_mode="floor")
+    return ops.floor_divide(a, b)
+
+
+def clip_int(step, low, high):
+    """Clips an integer tensor to `[low, high]` (either may be None).
+
+    With `ops.where`: `ops.maximum`/`ops.minimum` narrow int64 to int32 on
+    torch (Keras 3.15). Bounds beyond the dtype's range are left out.
+    """
+    top = int_max(step.dtype)
+    narrows = keras.backend.backend() == "torch"
+    if low is not None:
+        bound = constant(low, step.dtype)
+        if narrows:
+            step = ops.where(step > bound, step, bound)
+        else:
+            step = ops.maximum(step, bound)  # One op instead of two.
+    if high is not None and high < top:
+        bound = constant(high, step.dtype)
+        if narrows:
+            step = ops.where(step < bound, step, bound)
+        else:
+            step = ops.minimum(step, bound)
+    return step
+
+
+def normalize_step(step):
+    """The step as `(integer tensor >= 0, invalid mask or None)`.
+
+    `invalid` is only present for float steps; where it is true the caller
+    returns NaN (see the module docstring).
+    """
+    if isinstance(step, (numbers.Number, np.ndarray, np.generic, list)):
+        steps, invalid = _host_step(step)
+        steps = ops.convert_to_tensor(steps, dtype=widest_int())
+        if invalid is not None:
+            invalid = ops.convert_to_tensor(invalid)
+        return steps, invalid
+    return _tensor_step(ops.convert_to_tensor(step))
+
+
+def integer_step(step):
+    """The step as a non-negative integer tensor (float steps floored)."""
+    return normalize_step(step)[0]
+
+
+def nan_where(invalid, value):
+    """`value`, with NaN where the step had no integer meaning."""
+    if invalid is None:
+        return value
+    nan = ops.full_like(value, math.nan)
+    return ops.where(invalid, nan, value)
+
+
+def missing_step(schedule) -> TypeError:
+    """The error for a Keras 3 schedule called without a step.
+
+    tf_keras (Keras 2) optimizers take any callable as a learning rate and
+    call it with no argument; Keras 3 always passes the step.
+    """
+    name = type(schedule).__name__
+    module = type(schedule).__module__
+    if module.startswith("keras_clr.addons"):
+        twin = f"keras_clr.tf_keras.addons.{name}"
+    elif name in ("CyclicalLearningRate", "OneCycle") or name.endswith(
+        "CyclicalLearningRate"
+    ):
+        twin = f"keras_clr.tf_keras.{name}"
+    else:
+        twin = None
+    advice = (
+        f"With a tf_keras optimizer, use `{twin}`."
+        if twin
+        else f"`{name}` has no tf_keras twin."
+    )
+    return TypeError(
+        f"`keras_clr` schedule {name} was called without a step: it is a "
+        f"Keras 3 schedule, and a tf_keras (Keras 2) optimizer calls its "
+        f"learning rate with no argument. {advice}"
+    )

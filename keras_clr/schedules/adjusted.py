@@ -4,22 +4,38 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import BASE_MOMENTUM
+from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import integer_step
+from keras_clr.schedules._ops import clip_int
+from keras_clr.schedules._ops import constant
+from keras_clr.schedules._ops import int_max
+from keras_clr.schedules._ops import missing_step
+from keras_clr.schedules._ops import nan_where
+from keras_clr.schedules._ops import normalize_step
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
 class AdjustedSchedule(
     keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
 ):
-    """`scale * schedule(step - start_step)`, with a scale that can change.
+    """A schedule moved in time and scaled in height, while training runs.
 
-    The callbacks use it: `CyclicLR.reset()` restarts a cycle at the current
-    step (`start_step`), and `ReduceLRBoundsOnPlateau` multiplies both
-    bounds by `scale`. The scale is a non-trainable variable read inside the
-    compiled train step, so changing it needs no retrace on TensorFlow and
-    PyTorch; `get_config` stores its current value, so it survives
-    `model.save`. Before `start_step` the wrapped schedule sees step 0.
+    Use it to restart a schedule at a later step or to lower it by a factor
+    without rebuilding the optimizer: the callbacks do (`CyclicLR.reset()`
+    restarts a cycle at the current step, `ReduceLRBoundsOnPlateau`
+    multiplies both bounds by `scale`). The scale is a non-trainable
+    variable read inside the compiled train step, so changing it needs no
+    retrace on TensorFlow and PyTorch; `get_config` stores its current
+    value, so it survives `model.save`.
+
+    ```
+    lr(t) = scale * schedule(max(t - start_step, 0))
+    ```
+
+    Steps follow the same rules as the wrapped keras_clr schedules:
+    negative steps count as 0, float steps are floored, NaN or infinite
+    float steps give NaN.
 
     Example:
 
@@ -31,9 +47,18 @@ class AdjustedSchedule(
 
     Args:
         schedule: The schedule to adjust (a serialized one is accepted).
-        scale: Factor on the learning rate, `> 0`.
-        start_step: Step at which the wrapped schedule's step 0 falls.
+        scale: Factor on the learning rate, `> 0`, finite in float32.
+        start_step: Step at which the wrapped schedule's step 0 falls: an
+            integer from 0 to `2**63 - 1`.
         name: Name of the operation.
+
+    Returns:
+        A 1-arg callable that takes the optimizer step and returns the
+        learning rate, a scalar tensor of the wrapped schedule's dtype.
+
+    Raises:
+        ValueError: If `schedule` is not a `LearningRateSchedule`, or
+            `scale` or `start_step` is out of range.
     """
 
     def __init__(
@@ -53,11 +78,8 @@ class AdjustedSchedule(
                 "Argument `schedule` must be a `LearningRateSchedule`. "
                 f"Received: schedule={schedule!r}"
             )
-        _validation.check_finite("scale", scale)
-        if scale <= 0:
-            raise ValueError(
-                f"Argument `scale` must be > 0. Received: scale={scale}"
-            )
+        _validation.check_float32("scale", scale)
+        _validation.check_positive("scale", scale)
         self.schedule = schedule
         self.start_step = _validation.check_int_at_least(
             "start_step", start_step, 0
@@ -68,24 +90,38 @@ class AdjustedSchedule(
         )
 
     def _shifted(self, step):
-        step = integer_step(step)
+        step, invalid = normalize_step(step)
         if not self.start_step:
-            return step
-        shifted = step - ops.convert_to_tensor(self.start_step, step.dtype)
-        return ops.where(shifted > 0, shifted, ops.zeros_like(shifted))
+            return step, invalid
+        if self.start_step > int_max(step.dtype):
+            # The counter never gets there.
+            return ops.zeros_like(step), invalid
+        # `step - start_step`, floored at 0 (the wrapped schedule's start).
+        step = clip_int(step, self.start_step, None)
+        return step - constant(self.start_step, step.dtype), invalid
 
-    def __call__(self, step):
+    def __call__(self, step=None):
+        if step is None:
+            raise missing_step(self)
         with keras.name_scope(self.name):
-            lr = self.schedule(self._shifted(step))
-            return lr * ops.cast(self.scale, lr.dtype)
+            step, invalid = self._shifted(step)
+            lr = self.schedule(step)
+            return nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
 
-    def momentum(self, step, base_momentum=0.85, max_momentum=0.95):
+    def momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
         """The wrapped schedule's momentum, moved by `start_step`."""
-        return self.schedule.momentum(
-            self._shifted(step), base_momentum, max_momentum
+        step, invalid = self._shifted(step)
+        return nan_where(
+            invalid,
+            self.schedule.momentum(step, base_momentum, max_momentum),
         )
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "schedule": keras.saving.serialize_keras_object(self.schedule),
             "scale": float(ops.convert_to_numpy(self.scale)),

@@ -1,17 +1,25 @@
 """Cyclical learning rates: Smith's triangular, triangular2 and exp_range."""
 
 import math
+from fractions import Fraction
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules._momentum import BASE_MOMENTUM
+from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import constant as _constant
 from keras_clr.schedules._ops import float_dtype as _float_dtype
-from keras_clr.schedules._ops import integer_step as _integer_step
+from keras_clr.schedules._ops import floor as _floor
+from keras_clr.schedules._ops import floor_divide as _floor_divide
+from keras_clr.schedules._ops import int_max as _int_max
 from keras_clr.schedules._ops import json_number as _json_number
+from keras_clr.schedules._ops import missing_step as _missing_step
+from keras_clr.schedules._ops import nan_where as _nan_where
+from keras_clr.schedules._ops import normalize_step as _normalize_step
+from keras_clr.schedules._ops import widest_int as _widest_int
 from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
@@ -23,10 +31,173 @@ _DEFAULT_SCALE_MODE = {
 }
 
 
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalLearningRate(
+class _Cycle:
+    """Where a step falls in a cycle that rises for `up`, falls for `down`.
+
+    `up` and `down` are exact fractions of steps (integers for
+    `CyclicalLearningRate`, any float for the TF Addons classes). Counted in
+    units of `1 / q` (q the common denominator) the cycle is an integer
+    `period` long, and the position `step * q mod period` and the cycle
+    index are formed in integers: exact at any step the counter holds. Only
+    when those integers would not fit the counter's dtype does it fall back
+    to float arithmetic (float64 where the backend has it).
+    """
+
+    def __init__(self, up, down):
+        up, down = Fraction(up), Fraction(down)
+        self.q = math.lcm(up.denominator, down.denominator)
+        self.up = int(up * self.q)
+        self.down = int(down * self.q)
+        self.period = self.up + self.down
+
+    def _mode(self, int_dtype) -> str:
+        top = _int_max(int_dtype)
+        if self.q == 1:
+            # A cycle longer than the counter can count is never completed.
+            return "exact" if self.period <= top else "first_cycle"
+        return "exact" if self.period * self.q <= top else "float"
+
+    def locate(self, step, dtype, need_cycle: bool):
+        """`(height, cycle index or None)`: height 0 at the bottom, 1 at top."""
+        mode = self._mode(step.dtype)
+        if mode == "float":
+            return self._locate_float(step, dtype, need_cycle)
+        cycle = None
+        if mode == "first_cycle":
+            position = step
+            if need_cycle:
+                cycle = ops.zeros_like(step)
+            return self._triangle_float(position, dtype), cycle
+        period = _constant(self.period, step.dtype)
+        if self.q == 1:
+            position = ops.mod(step, period)
+            if need_cycle:
+                cycle = _floor_divide(step, period)
+        else:
+            # step * q mod period, without forming step * q (which could
+            # overflow): reduce first, then scale the remainder.
+            q = _constant(self.q, step.dtype)
+            scaled = ops.multiply(ops.mod(step, period), q)
+            position = ops.mod(scaled, period)
+            if need_cycle:
+                cycle = ops.add(
+                    ops.multiply(_floor_divide(step, period), q),
+                    _floor_divide(scaled, period),
+                )
+        rising = ops.cast(position, dtype) / _constant(self.up, dtype)
+        # `period - position` is formed in integers: exact at any step.
+        remaining = ops.cast(period - position, dtype)
+        falling = remaining / _constant(self.down, dtype)
+        is_rising = position <= _constant(self.up, step.dtype)
+        # Not ops.minimum: on torch it narrows float64 to float32.
+        return ops.where(is_rising, rising, falling), cycle
+
+    def _triangle_float(self, position, dtype):
+        position = ops.cast(position, dtype)
+        rising = position / _constant(self.up, dtype)
+        remaining = _constant(self.period, dtype) - position
+        falling = remaining / _constant(self.down, dtype)
+        return ops.where(position <= _constant(self.up, dtype), rising, falling)
+
+    def _locate_float(self, step, dtype, need_cycle):
+        # A fractional step size whose exact integer form would overflow
+        # the counter: TF Addons' arithmetic, in float64 where available.
+        wide = "float32" if _widest_int() == "int32" else "float64"
+        wide = "float64" if dtype == "float64" else wide
+        q = self.q
+        t = ops.cast(step, wide)
+        period = _constant(self.period / q, wide)
+        cycle = _floor(t / period)
+        position = t - cycle * period
+        zero = ops.zeros_like(position)
+        position = ops.where(position > zero, position, zero)
+        rising = position / _constant(self.up / q, wide)
+        falling = (period - position) / _constant(self.down / q, wide)
+        up = _constant(self.up / q, wide)
+        height = ops.where(position <= up, rising, falling)
+        return ops.cast(height, dtype), cycle if need_cycle else None
+
+
+class _CyclicalSchedule(
     keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
 ):
+    """The maths shared by `CyclicalLearningRate` and the TF Addons classes.
+
+    Subclasses validate their arguments, then call `_configure`.
+    """
+
+    def _configure(self, low, high, up, down, scale, gamma, scale_fn, x_mode):
+        self._low = low
+        self._high = high
+        self._cycle = _Cycle(up, down)
+        self._scale_kind = scale  # None, "halve", "exp" or "fn"
+        self._gamma = gamma
+        self._scale_fn = scale_fn
+        self._x_mode = x_mode
+
+    def __call__(self, step=None):
+        if step is None:
+            raise _missing_step(self)
+        with keras.name_scope(self.name):
+            dtype = _float_dtype(self._low)
+            low = _constant(self._low, dtype)
+            # The amplitude in float64, rounded once (and one op less).
+            amplitude = _constant(float(self._high) - float(self._low), dtype)
+            height, invalid = self._height(step, dtype)
+            return _nan_where(invalid, low + amplitude * height)
+
+    def momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
+        """The cyclical momentum at `step`: the LR's mirror image.
+
+        It is `max_momentum` where the LR is at its lower bound and falls to
+        `base_momentum` where the LR peaks, scaled like the LR's amplitude
+        (PyTorch's `CyclicLR(cycle_momentum=True)`). Optimizers made with
+        `keras_clr.cyclical_momentum` read it at every step.
+
+        Args:
+            step: The optimizer step (see `__call__`).
+            base_momentum: Momentum where the LR is highest.
+            max_momentum: Momentum where the LR is lowest.
+
+        Returns:
+            A scalar tensor of dtype `keras.config.floatx()`.
+        """
+        with keras.name_scope(self.name):
+            dtype = keras.config.floatx()
+            low = _constant(base_momentum, dtype)
+            high = _constant(max_momentum, dtype)
+            height, invalid = self._height(step, dtype)
+            return _nan_where(invalid, high - (high - low) * height)
+
+    def _height(self, step, dtype):
+        """0 at the lower bound, 1 at the upper, times the scale policy."""
+        step, invalid = _normalize_step(step)
+        need_cycle = self._scale_kind is not None and self._x_mode == "cycle"
+        height, cycle = self._cycle.locate(step, dtype, need_cycle)
+        if self._scale_kind is None:
+            return height, invalid
+        if self._x_mode == "cycle":
+            x = ops.cast(cycle + 1, dtype)
+        else:
+            x = ops.cast(step, dtype)
+        if self._scale_kind == "fn":
+            scale = ops.cast(self._scale_fn(x), dtype)
+        elif self._scale_kind == "halve":
+            scale = ops.power(_constant(0.5, dtype), x - 1.0)
+        else:
+            # gamma**x as exp(x * log(gamma)): log(gamma) is taken in
+            # float64, so a gamma such as 1 - 1e-9 does not round to 1.
+            scale = ops.exp(x * _constant(math.log(self._gamma), dtype))
+        return height * scale, invalid
+
+
+@keras.saving.register_keras_serializable(package="keras_clr")
+class CyclicalLearningRate(_CyclicalSchedule):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
     Use it instead of a decaying schedule to let the learning rate swing
@@ -35,7 +206,8 @@ class CyclicalLearningRate(
     steps back to `base_lr`, and repeats. Smith suggests a `step_size` of 2
     to 10 epochs' worth of steps, and bounds found with an LR range test.
     The numbers match PyTorch's `CyclicLR` and the classic Keras `CyclicLR`
-    callback.
+    callback. For TF Addons' classes and argument names (and fractional
+    step sizes), see `keras_clr.addons`.
 
     For a step `t`, with `u = step_size` and `d = step_size_down`:
 
@@ -56,7 +228,9 @@ class CyclicalLearningRate(
 
     The cycle number and the position come from integer division of the
     integer step, so the result is exact to the rounding of the learning
-    rate's dtype at any step the step counter can hold.
+    rate's dtype at any step the step counter can hold. Negative steps give
+    the value at step 0; float steps are floored (NaN for a NaN or infinite
+    step).
 
     Example:
 
@@ -72,12 +246,12 @@ class CyclicalLearningRate(
 
     Args:
         base_lr: Lower bound of the learning rate, and its value at step 0.
-            Float, `>= 0`.
+            Float, `>= 0`, finite in float32.
         max_lr: Upper bound: the peak of the first cycle. Float,
-            `>= base_lr`.
+            `>= base_lr`, finite in float32.
         step_size: Steps from a cycle's start to its peak (half a cycle when
-            `step_size_down` is not given). Positive integer; an integral
-            float such as `2000.` is accepted.
+            `step_size_down` is not given). Positive integer up to
+            `2**63 - 1`; an integral float such as `2000.` is accepted.
         mode: Built-in scale policy: `"triangular"` (constant amplitude),
             `"triangular2"` (amplitude halved each cycle) or `"exp_range"`
             (amplitude times `gamma**step`). Ignored when `scale_fn` is
@@ -87,7 +261,9 @@ class CyclicalLearningRate(
             `keras.saving.register_keras_serializable`, or a registered
             `keras_clr.ScalePolicy` instance. It receives a float tensor
             (`x` above) and returns the amplitude factor. Lambdas are
-            refused: they cannot be saved.
+            refused: they cannot be saved. Its values are the caller's
+            responsibility (keep them in `[0, 1]` to stay within the
+            bounds).
         scale_mode: `"cycle"` or `"iterations"`: what the scale policy
             receives. Defaults to `"iterations"` for `"exp_range"` and to
             `"cycle"` otherwise, as in the paper and PyTorch.
@@ -101,18 +277,14 @@ class CyclicalLearningRate(
         unless `keras.config.floatx()` says otherwise).
 
     Raises:
-        ValueError: If an argument is out of range, not a finite number, not
-            an allowed value, or `scale_fn` is not serializable.
+        ValueError: If an argument is out of range, not a finite number
+            (in float32, for the bounds), not an allowed value, or
+            `scale_fn` is not serializable.
 
     References:
         - Smith, "Cyclical Learning Rates for Training Neural Networks",
           2015, arXiv:1506.01186.
     """
-
-    # Public argument names used in error messages; subclasses that rename
-    # arguments (the TF Addons drop-ins) override these.
-    _base_lr_arg = "base_lr"
-    _max_lr_arg = "max_lr"
 
     def __init__(
         self,
@@ -137,17 +309,25 @@ class CyclicalLearningRate(
         self.step_size_down = step_size_down
         self.name = name
         self._validate()
+        if self.scale_fn is not None:
+            scale = "fn"
+        else:
+            scale = {"triangular": None, "triangular2": "halve"}.get(
+                self.mode, "exp"
+            )
+        self._configure(
+            self.base_lr,
+            self.max_lr,
+            self.step_size,
+            self.step_size_down or self.step_size,
+            scale,
+            self.gamma,
+            self.scale_fn,
+            self._resolved_scale_mode(),
+        )
 
     def _validate(self):
-        base_arg, max_arg = self._base_lr_arg, self._max_lr_arg
-        _validation.check_non_negative(base_arg, self.base_lr)
-        _validation.check_finite(max_arg, self.max_lr)
-        if self.max_lr < self.base_lr:
-            raise ValueError(
-                f"Argument `{max_arg}` must be >= `{base_arg}`. "
-                f"Received: {base_arg}={self.base_lr}, "
-                f"{max_arg}={self.max_lr}"
-            )
+        check_bounds("base_lr", self.base_lr, "max_lr", self.max_lr)
         self.step_size = _validation.check_positive_int(
             "step_size", self.step_size
         )
@@ -156,12 +336,7 @@ class CyclicalLearningRate(
                 "step_size_down", self.step_size_down
             )
         _validation.check_choice("mode", self.mode, MODES)
-        _validation.check_finite("gamma", self.gamma)
-        if not 0 < self.gamma <= 1:
-            raise ValueError(
-                "Argument `gamma` must be in (0, 1]. "
-                f"Received: gamma={self.gamma}"
-            )
+        _validation.check_in_range("gamma", self.gamma, 0, 1)
         self.scale_fn = check_scale_fn(self.scale_fn)
         if self.scale_mode is not None:
             _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
@@ -179,57 +354,7 @@ class CyclicalLearningRate(
             return "cycle"
         return _DEFAULT_SCALE_MODE[self.mode]
 
-    def __call__(self, step):
-        with keras.name_scope(self.name):
-            dtype = _float_dtype(self.base_lr)
-            base_lr = _constant(self.base_lr, dtype)
-            max_lr = _constant(self.max_lr, dtype)
-            return base_lr + (max_lr - base_lr) * self._height(step, dtype)
-
-    def momentum(
-        self, step, base_momentum: float = 0.85, max_momentum: float = 0.95
-    ):
-        """The cyclical momentum at `step`: the LR's mirror image.
-
-        It is `max_momentum` where the LR is `base_lr` and falls to
-        `base_momentum` where the LR peaks, scaled like the LR's amplitude
-        (PyTorch's `CyclicLR(cycle_momentum=True)`). Optimizers made with
-        `keras_clr.cyclical_momentum` read it at every step.
-        """
-        with keras.name_scope(self.name):
-            dtype = keras.config.floatx()
-            low = _constant(base_momentum, dtype)
-            high = _constant(max_momentum, dtype)
-            return high - (high - low) * self._height(step, dtype)
-
-    def _height(self, step, dtype):
-        """Where `step` is between the bounds: 0 at `base_lr`, 1 at `max_lr`."""
-        step = _integer_step(step)
-        period = self.cycle_length
-        height = _triangle(
-            _position(step, period), self.step_size, period, dtype
-        )
-        scale = self._scale(step, dtype)
-        return height if scale is None else height * scale
-
-    def _scale(self, step, dtype):
-        """The amplitude factor, or None when it is constantly 1."""
-        if self.scale_fn is None and self.mode == "triangular":
-            return None
-        if self._resolved_scale_mode() == "cycle":
-            x = ops.cast(_cycle_index(step, self.cycle_length) + 1, dtype)
-        else:
-            x = ops.cast(step, dtype)
-        if self.scale_fn is not None:
-            return ops.cast(self.scale_fn(x), dtype)
-        if self.mode == "triangular2":
-            return ops.power(_constant(0.5, dtype), x - 1.0)
-        # gamma**x as exp(x * log(gamma)): log(gamma) is taken in float64,
-        # so a gamma such as 1 - 1e-9 does not round to 1 in float32.
-        log_gamma = _constant(math.log(self.gamma), dtype)
-        return ops.exp(x * log_gamma)
-
-    def get_config(self):
+    def get_config(self) -> dict:
         scale_fn = self.scale_fn
         if scale_fn is not None:
             scale_fn = keras.saving.serialize_keras_object(scale_fn)
@@ -246,44 +371,13 @@ class CyclicalLearningRate(
         }
 
 
-def _fits(value: int, int_dtype) -> bool:
-    return value <= np.iinfo(keras.backend.standardize_dtype(int_dtype)).max
-
-
-def _position(step, period: int):
-    """`step mod period`, the integer position inside the cycle."""
-    if not _fits(period, step.dtype):
-        return step  # A counter of this dtype never completes a cycle.
-    return ops.mod(step, _constant(period, step.dtype))
-
-
-def _cycle_index(step, period: int):
-    """`step div period`, the 0-based integer cycle index."""
-    if not _fits(period, step.dtype):
-        return ops.zeros_like(step)
-    period = _constant(period, step.dtype)
-    if keras.backend.backend() == "torch":
-        import torch
-
-        # keras.ops.floor_divide narrows int64 to int32 on torch.
-        return torch.div(step, period, rounding_mode="floor")
-    return ops.floor_divide(step, period)
-
-
-def _triangle(position, up: int, period: int, dtype):
-    """Rises 0 -> 1 over `up` steps, then falls back to 0 at `period`."""
-    rising = ops.cast(position, dtype) / _constant(up, dtype)
-    if _fits(period, position.dtype):
-        # `period - position` is formed in integers: exact at any step.
-        remaining = _constant(period, position.dtype) - position
-        remaining = ops.cast(remaining, dtype)
-        is_rising = position <= _constant(up, position.dtype)
-    else:
-        # A cycle longer than the counter can count (int32 steps on JAX);
-        # exact to the rounding of `dtype`.
-        position = ops.cast(position, dtype)
-        remaining = _constant(period, dtype) - position
-        is_rising = position <= _constant(up, dtype)
-    falling = remaining / _constant(period - up, dtype)
-    # Not ops.minimum: on torch it narrows float64 to float32.
-    return ops.where(is_rising, rising, falling)
+def check_bounds(low_name: str, low, high_name: str, high):
+    """Checks `0 <= low <= high`, both finite in float32."""
+    _validation.check_float32(low_name, low)
+    _validation.check_non_negative(low_name, low)
+    _validation.check_float32(high_name, high)
+    if high < low:
+        raise ValueError(
+            f"Argument `{high_name}` must be >= `{low_name}`. "
+            f"Received: {low_name}={low}, {high_name}={high}"
+        )

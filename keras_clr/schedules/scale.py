@@ -27,7 +27,8 @@ _HOW_TO_REGISTER = (
 class ScalePolicy:
     """Base class for serializable custom scale policies.
 
-    Subclass it when a scale policy has parameters. `__call__` receives a
+    Use it when a scale policy has parameters (a plain registered function
+    is enough otherwise). `__call__` receives a
     float tensor: the 1-based cycle number when `scale_mode="cycle"`, or the
     step count when `scale_mode="iterations"`; it returns the factor that
     multiplies the cycle's amplitude. Use `keras.ops` so that the policy runs
@@ -49,6 +50,15 @@ class ScalePolicy:
     ...     base_lr=0.0, max_lr=1.0, step_size=2, scale_fn=HalvingEvery(2))
     >>> [round(float(schedule(s)), 3) for s in (2, 6, 10)]
     [1.0, 1.0, 0.5]
+
+    Returns:
+        From `__call__`: the amplitude factor, a float tensor. Keep it in
+        `[0, 1]` for the rate to stay within the schedule's bounds; what a
+        custom policy returns is its author's responsibility.
+
+    Raises:
+        NotImplementedError: From `__call__`, if a subclass does not
+            override it.
     """
 
     def __call__(self, x):

@@ -33,6 +33,9 @@ def test_momentum_follows_the_shift():
         (dict(scale=0.0), r"Argument `scale` must be > 0\. Received: scale=0"),
         (dict(start_step=-1), r"Argument `start_step` must be an integer"),
         (dict(start_step=1.5), r"Received: start_step=1\.5"),
+        (dict(start_step=2**63), r"`start_step` must be at most 2\*\*63"),
+        (dict(scale=1e39), r"Argument `scale` must be finite in float32"),
+        (dict(name=b"adj"), r"Argument `name` must be a non-empty string"),
     ],
 )
 def test_invalid_arguments(kwargs, message):

@@ -9,16 +9,10 @@ import keras_clr
 from tests import policies
 from tests.conftest import BACKEND
 from tests.oracles import cyclical_reference
-
-HAS_INT64 = BACKEND != "jax"
-
-
-def values(schedule, steps, dtype="int64"):
-    if not HAS_INT64 and dtype == "int64":
-        dtype = "int32"
-    lrs = schedule(ops.convert_to_tensor(np.asarray(steps), dtype=dtype))
-    return np.asarray(ops.convert_to_numpy(lrs), dtype=np.float64)
-
+from tests.schedules.conftest import HAS_FLOAT64
+from tests.schedules.conftest import HAS_INT64
+from tests.schedules.conftest import INT
+from tests.schedules.conftest import values
 
 # PyTorch's `CyclicLR` test vectors (base_lr=1, max_lr=5, step_size_up=4),
 # from test/optim/test_lrscheduler.py.
@@ -108,7 +102,7 @@ def test_steps_near_int32_limit(dtype):
     # TF Addons' float arithmetic gave 0.001625 at 2**31 - 7.
     assert expected[0] == pytest.approx(0.0018975, rel=1e-12)
     np.testing.assert_allclose(
-        values(schedule, steps, dtype), expected, rtol=1e-6
+        values(schedule, steps, dtype if HAS_INT64 else INT), expected, 1e-6
     )
 
 
@@ -183,14 +177,14 @@ def test_returns_float32_by_default():
     assert keras.backend.standardize_dtype(lr.dtype) == "float32"
 
 
-@pytest.mark.skipif(BACKEND == "jax", reason="JAX defaults to 32-bit")
+@pytest.mark.skipif(not HAS_FLOAT64, reason="JAX defaults to 32-bit")
 @pytest.mark.parametrize("mode", sorted(SCALES))
 def test_float64_floatx_keeps_float64(floatx_float64, mode):
     base, top = 0.1 + 1e-12, 0.3
     schedule = keras_clr.CyclicalLearningRate(
         base_lr=base, max_lr=top, step_size=3, mode=mode, gamma=0.9995
     )
-    lr = schedule(ops.convert_to_tensor(np.arange(20), dtype="int64"))
+    lr = schedule(ops.convert_to_tensor(np.arange(20), dtype=INT))
     assert keras.backend.standardize_dtype(lr.dtype) == "float64"
     expected = cyclical_reference(range(20), base, top, 3, scale=SCALES[mode])
     np.testing.assert_allclose(ops.convert_to_numpy(lr), expected, rtol=1e-14)
@@ -327,6 +321,21 @@ INVALID = [
     (dict(scale_fn=0.5), r"`scale_fn` must be a callable"),
     (dict(scale_fn=policies.StepDown), r"`scale_fn` must be a callable"),
     (dict(name=""), r"Argument `name` must be a non-empty string"),
+    (dict(max_lr=1e39), r"Argument `max_lr` must be finite in float32 .*"
+     r"Received: max_lr=1e\+39"),
+    (dict(base_lr=-1e39), r"Argument `base_lr` must be finite in float32"),
+    (dict(step_size=2**63), r"Argument `step_size` must be at most "
+     r"2\*\*63 - 1.* Received: step_size=9223372036854775808"),
+    (dict(step_size_down=2.0**64), r"`step_size_down` must be at most"),
+    (dict(mode=ops.convert_to_tensor(1.0)), r"Argument `mode` must be one "
+     r"of 'triangular', 'triangular2', 'exp_range'\. Received: mode=.* of "
+     r"type"),
+    (dict(mode=None), r"Argument `mode` must be one of .*Received: "
+     r"mode=None of type NoneType"),
+    (dict(scale_mode=ops.convert_to_tensor(1)), r"Argument `scale_mode` "
+     r"must be one of 'cycle', 'iterations'\. Received: .* of type"),
+    (dict(name=ops.convert_to_tensor(1)), r"Argument `name` must be a "
+     r"non-empty string"),
 ]  # fmt: skip
 
 

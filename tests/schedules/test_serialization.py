@@ -7,6 +7,7 @@ import pytest
 from keras import ops
 
 import keras_clr
+import keras_clr.addons
 from tests import policies
 from tests.helpers import run_fresh
 from tests.helpers import unit_gradient_data
@@ -34,6 +35,9 @@ SCHEDULES = {
     ),
     "tfa_exponential": lambda: keras_clr.ExponentialCyclicalLearningRate(
         0.1, 1.0, 30, gamma=0.98, name="expo"
+    ),
+    "addons_generic_fractional": lambda: keras_clr.addons.CyclicalLearningRate(
+        0.1, 1.0, 2.5, scale_fn=policies.third_per_cycle, name="gen"
     ),
     "one_cycle": lambda: keras_clr.OneCycle(0.1, 300),
     "adjusted": lambda: keras_clr.AdjustedSchedule(
@@ -98,6 +102,7 @@ def test_keras_schedule_serialize_api_round_trip():
         "triangular2_named",
         "custom_policy",
         "tfa_exponential",
+        "addons_generic_fractional",
         "one_cycle",
         "adjusted",
     ],

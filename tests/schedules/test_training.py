@@ -16,13 +16,10 @@ from tests.helpers import run_fresh
 from tests.helpers import unit_gradient_data
 from tests.helpers import unit_gradient_model
 from tests.oracles import cyclical_reference
-
-KWARGS = dict(base_lr=0.01, max_lr=0.05, step_size=5, step_size_down=3)
-SCALES = {
-    "triangular": None,
-    "triangular2": lambda cycle, step: 0.5 ** (cycle - 1),
-    "exp_range": lambda cycle, step: 0.97**step,
-}
+from tests.schedules.conftest import CLR_KWARGS as KWARGS
+from tests.schedules.conftest import JIT
+from tests.schedules.conftest import SCALES
+from tests.schedules.conftest import SPE
 
 
 def expected_weights(mode, steps):
@@ -37,11 +34,6 @@ def check_trajectory(recorder, mode):
     np.testing.assert_allclose(
         weights, expected[np.array(iterations) - 1], rtol=1e-5
     )
-
-
-JIT = [False, True]
-# Keras refuses steps_per_execution > 1 on the PyTorch backend.
-SPE = [1, 8] if BACKEND != "torch" else [1]
 
 
 @pytest.mark.parametrize("mode", sorted(SCALES))
@@ -111,22 +103,15 @@ def test_optimizer_reports_the_schedules_lr(make):
 
 
 @pytest.mark.skipif(BACKEND == "torch", reason="float16 matmul on torch CPU")
-def test_mixed_float16_keeps_the_lr_in_float32():
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
-    try:
-        schedule = keras_clr.CyclicalLearningRate(**KWARGS)
-        model = unit_gradient_model(
-            keras.optimizers.SGD(learning_rate=schedule)
-        )
-        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
-        recorder = WeightRecorder()
-        x, y = unit_gradient_data(16)
-        model.fit(
-            x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
-        )
-    finally:
-        keras.config.set_dtype_policy(previous)
+def test_mixed_float16_keeps_the_lr_in_float32(mixed_float16):
+    schedule = keras_clr.CyclicalLearningRate(**KWARGS)
+    model = unit_gradient_model(keras.optimizers.SGD(learning_rate=schedule))
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    recorder = WeightRecorder()
+    x, y = unit_gradient_data(16)
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     lr = model.optimizer.learning_rate
     assert keras.backend.standardize_dtype(lr.dtype) == "float32"
     assert model.weights[0].dtype == "float32"

@@ -1,0 +1,162 @@
+"""A guard against a schedule that silently changes across workers or a
+restart: `ScheduleGuard`."""
+
+import hashlib
+import json
+import os
+
+import keras
+import numpy as np
+
+from keras_clr import _distribute
+from keras_clr import _keras
+
+RECORD = "keras_clr_schedule.json"
+
+
+def schedule_config(optimizer) -> dict:
+    """What decides the LR and momentum of every step, as JSON values."""
+    lr = _keras.learning_rate_object(optimizer)
+    if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+        learning_rate = keras.saving.serialize_keras_object(lr)
+    else:
+        learning_rate = float(keras.ops.convert_to_numpy(lr))
+    inner = _keras.inner_optimizer(optimizer)
+    config = {
+        "optimizer": type(inner).__name__,
+        "learning_rate": learning_rate,
+    }
+    for name in ("base_momentum", "max_momentum"):
+        if hasattr(inner, name):
+            config[name] = float(getattr(inner, name))
+    # Through JSON, so that what is compared is what a file would hold.
+    return json.loads(json.dumps(config, sort_keys=True, default=str))
+
+
+def _fingerprint(config) -> np.ndarray:
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+    return np.frombuffer(digest.digest()[:8], dtype=np.uint32).copy()
+
+
+def _all_fingerprints(fingerprint):
+    """Every process's fingerprint (JAX multi-process), else only ours."""
+    if keras.backend.backend() != "jax":
+        return [fingerprint]
+    import jax
+
+    if jax.process_count() == 1:
+        return [fingerprint]
+    from jax.experimental import multihost_utils
+
+    return list(np.asarray(multihost_utils.process_allgather(fingerprint)))
+
+
+class ScheduleGuard(keras.callbacks.Callback):
+    """Stops a run whose schedule differs between workers or since a crash.
+
+    When to use it: in a multi-process run, and with
+    `keras.callbacks.BackupAndRestore`. A cyclical schedule is a function
+    of `optimizer.iterations`, and Keras restores that counter, so a
+    resumed run continues its cycle; but Keras compares nothing else. If
+    the processes of a JAX multi-process run build different schedules,
+    each applies its own learning rate to its copy of the weights, which
+    drift apart without an error; if a run is restarted with a changed
+    schedule or a changed number of steps per epoch, it continues from the
+    backup with a learning rate the interrupted run never had. Before the
+    first step, this callback
+
+    - in a JAX multi-process run, compares the schedule's configuration
+      (the learning rate schedule, the optimizer class, cyclical momentum's
+      bounds) across all processes, and
+    - with `backup_dir`, compares it and the steps per epoch with what the
+      interrupted run recorded there (worker 0 records it in
+      `backup_dir/keras_clr_schedule.json`, which
+      `BackupAndRestore` deletes with its backup when training ends),
+
+    and raises a `ValueError` that says what differs.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_clr
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer=keras.optimizers.SGD(
+    ...     keras_clr.CyclicalLearningRate(0.1, 0.5, step_size=2)), loss="mse")
+    >>> guard = keras_clr.ScheduleGuard()
+    >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=2,
+    ...               callbacks=[guard], verbose=0)
+
+    Args:
+        backup_dir: The `backup_dir` of the run's `BackupAndRestore`, or
+            `None` to check only across processes.
+
+    Raises:
+        ValueError: Before the first training step, if the processes'
+            schedules differ, or if `backup_dir` was written by a run with
+            another schedule or another number of steps per epoch.
+    """
+
+    def __init__(self, backup_dir: str | os.PathLike | None = None):
+        super().__init__()
+        self.backup_dir = None if backup_dir is None else os.fspath(backup_dir)
+        self._checked = False
+
+    def on_train_begin(self, logs=None):
+        self._checked = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # After every callback's `on_train_begin`: `CyclicLR` has installed
+        # its schedule and `BackupAndRestore` has restored the backup.
+        if self._checked:
+            return
+        self._checked = True
+        config = schedule_config(self.model.optimizer)
+        self._check_processes(config)
+        if self.backup_dir is not None:
+            steps = (self.params or {}).get("steps")
+            self._check_backup(config, steps)
+
+    def _check_processes(self, config):
+        fingerprint = _fingerprint(config)
+        everyone = _all_fingerprints(fingerprint)
+        differ = [
+            i
+            for i, other in enumerate(everyone)
+            if not np.array_equal(other, fingerprint)
+        ]
+        if differ:
+            raise ValueError(
+                "The processes of this run do not build the same learning "
+                f"rate schedule: processes {differ} differ from process "
+                f"{_distribute.worker_index()}, whose schedule is {config}. "
+                "Every process must compile the model with the same "
+                "schedule and optimizer arguments."
+            )
+
+    def _check_backup(self, config, steps):
+        path = os.path.join(self.backup_dir, RECORD)
+        if not os.path.exists(path):
+            if _distribute.is_chief():
+                os.makedirs(self.backup_dir, exist_ok=True)
+                with open(path, "w") as f:
+                    json.dump({"schedule": config, "steps": steps}, f)
+            return
+        with open(path) as f:
+            recorded = json.load(f)
+        if recorded["schedule"] != config:
+            raise ValueError(
+                f"The backup in {self.backup_dir!r} was written by a run "
+                f"with another schedule: {recorded['schedule']}; this run "
+                f"has {config}. Resume with the schedule of the interrupted "
+                "run, or delete the backup directory to start afresh."
+            )
+        if recorded["steps"] != steps:
+            raise ValueError(
+                f"The backup in {self.backup_dir!r} was written by a run "
+                f"with {recorded['steps']} steps per epoch; this run has "
+                f"{steps}. The schedule follows the optimizer's step count, "
+                "so a resumed run with another epoch length ends its "
+                "epochs at other points of the cycle. Resume with the same "
+                "data and batch size, or delete the backup directory to "
+                "start afresh."
+            )

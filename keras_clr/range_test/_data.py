@@ -1,0 +1,126 @@
+"""The range test's data: a never-ending source of batches.
+
+TensorFlow is never imported here: a `tf.data.Dataset` is recognised only
+when TensorFlow is already loaded (a user who made one has loaded it), so
+the range test runs on JAX or PyTorch without TensorFlow installed.
+"""
+
+import sys
+
+import keras
+import numpy as np
+
+from keras_clr import _validation
+
+DEFAULT_BATCH_SIZE = 32
+
+_ACCEPTED = (
+    "NumPy arrays (with `y`), a `tf.data.Dataset` or a "
+    "`keras.utils.PyDataset` yielding `(x, y)` batches"
+)
+
+
+def _is_tf_dataset(x) -> bool:
+    tf = sys.modules.get("tensorflow")
+    data = getattr(tf, "data", None)
+    return data is not None and isinstance(x, data.Dataset)
+
+
+def cycling_batches(x, y=None, batch_size=None):
+    """A never-ending source of batches for `fit`, and its first batch.
+
+    Datasets are repeated; NumPy data is cut into equal batches of
+    `batch_size` that wrap around the end of the data, so that every
+    step's loss has the same weight in Keras' running mean.
+
+    Raises:
+        ValueError: For data of an unsupported kind, empty data, `x` and
+            `y` of different lengths, or `y`/`batch_size` given with a
+            dataset.
+    """
+    if _is_tf_dataset(x) or isinstance(x, keras.utils.PyDataset):
+        kind = type(x).__name__
+        if y is not None:
+            raise ValueError(
+                f"Argument `y` must be None when `x` is a {kind} (it yields "
+                f"`(x, y)` batches). Received: y={type(y).__name__}"
+            )
+        if batch_size is not None:
+            raise ValueError(
+                f"Argument `batch_size` must be None when `x` is a {kind} "
+                f"(it is batched already). Received: batch_size={batch_size}"
+            )
+        if _is_tf_dataset(x):
+            return _from_tf_dataset(x)
+        return _from_py_dataset(x)
+    batch_size = DEFAULT_BATCH_SIZE if batch_size is None else batch_size
+    batch_size = _validation.check_positive_int("batch_size", batch_size)
+    return _from_arrays(x, y, batch_size)
+
+
+def _from_tf_dataset(dataset):
+    first = next(iter(dataset), None)
+    if first is None:
+        raise ValueError(
+            "Argument `x` is an empty dataset: the range test needs data."
+        )
+    return dataset.repeat(), first
+
+
+def _from_py_dataset(dataset):
+    if len(dataset) == 0:
+        raise ValueError(
+            "Argument `x` is an empty PyDataset: the range test needs data."
+        )
+
+    def batches():
+        while True:
+            for i in range(len(dataset)):
+                yield dataset[i]
+
+    return batches(), dataset[0]
+
+
+def _as_array(name, value):
+    if value is None:
+        raise ValueError(
+            f"Argument `{name}` must be given: the range test trains on "
+            f"{_ACCEPTED}. Received: {name}=None"
+        )
+    try:
+        array = np.asarray(value)
+    except Exception as error:  # e.g. ragged lists
+        raise ValueError(
+            f"Argument `{name}` must be array-like ({_ACCEPTED}). "
+            f"Received: {name} of type {type(value).__name__} ({error})"
+        ) from error
+    if array.ndim == 0 or array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Argument `{name}` must be {_ACCEPTED}: an array of numbers "
+            f"with a batch axis. Received: {name} of type "
+            f"{type(value).__name__}, shape {array.shape}, dtype {array.dtype}"
+        )
+    return array
+
+
+def _from_arrays(x, y, batch_size):
+    arrays = [_as_array("x", x)]
+    if y is not None:
+        arrays.append(_as_array("y", y))
+    n = len(arrays[0])
+    if n == 0:
+        raise ValueError("Argument `x` is empty: the range test needs data.")
+    if any(len(a) != n for a in arrays):
+        raise ValueError(
+            "Arguments `x` and `y` must have the same length. Received: "
+            f"len(x)={n}, len(y)={len(arrays[-1])}"
+        )
+
+    def batches():
+        start = 0
+        while True:
+            index = np.arange(start, start + batch_size) % n
+            start = (start + batch_size) % n
+            yield tuple(a[index] for a in arrays)
+
+    return batches(), next(batches())

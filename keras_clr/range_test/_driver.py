@@ -1,0 +1,311 @@
+"""The range test's driver: swap in the sweep, train, restore everything."""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_clr import _keras
+from keras_clr import _validation
+from keras_clr.range_test import _data
+from keras_clr.range_test import _sweep
+from keras_clr.range_test._result import LRRangeTestResult
+from keras_clr.schedules._momentum import BASE_MOMENTUM
+from keras_clr.schedules._momentum import MAX_MOMENTUM
+from keras_clr.schedules._momentum import MomentumSchedule
+from keras_clr.schedules._ops import constant
+from keras_clr.schedules._ops import float_dtype
+from keras_clr.schedules._ops import integer_step
+
+MAX_NUM_STEPS = 2**31 - 1
+"""The most steps a range test takes: the largest count an int32 step
+counter holds (JAX without x64 counts in int32)."""
+
+
+class _RangeSchedule(keras.optimizers.schedules.LearningRateSchedule,
+                     MomentumSchedule):  # fmt: skip
+    """The sweep over `num_steps` steps from `first_step`, then held.
+
+    As a `MomentumSchedule` it gives cyclical-momentum optimizers their
+    fixed nominal momentum (`max_momentum`) for the whole test.
+    """
+
+    def __init__(self, start_lr, end_lr, num_steps, mode, first_step):
+        super().__init__()
+        self.start_lr, self.end_lr = start_lr, end_lr
+        self.num_steps, self.mode = num_steps, mode
+        self.first_step = first_step
+
+    def __call__(self, step):
+        dtype = float_dtype(self.start_lr)
+        step = integer_step(step)
+        k = step - constant(self.first_step, step.dtype)
+        k = ops.clip(k, 0, self.num_steps - 1)
+        fraction = ops.cast(k, dtype) / constant(self.num_steps - 1, dtype)
+        return _sweep.sweep_lr(
+            fraction, self.start_lr, self.end_lr, self.mode, exp=ops.exp
+        )
+
+    def momentum(
+        self, step, base_momentum=BASE_MOMENTUM, max_momentum=MAX_MOMENTUM
+    ):
+        # Fixed at the optimizer's nominal momentum: the test varies the LR
+        # alone (README, "Momentum during the test").
+        return constant(max_momentum, float_dtype(self.start_lr))
+
+    def get_config(self):  # pragma: no cover - never saved
+        raise NotImplementedError("The range test's schedule is not saved.")
+
+
+_ABSENT = object()
+
+
+class _Snapshot:
+    """Copies of everything the test changes, and their restoration.
+
+    Every variable of the model (weights, BatchNorm statistics, each
+    layer's seed generator), of the optimizer (iterations, slots, loss
+    scale), every metric variable, Keras' global seed generator and, on
+    PyTorch, torch's global generators (unseeded Dropout draws from them);
+    the optimizer's learning-rate object, `model.history` and
+    `model.stop_training`.
+    """
+
+    def __init__(self, model, optimizer):
+        self.model, self.optimizer = model, optimizer
+        variables = {}
+        for variable in (
+            *model.variables,
+            *optimizer.variables,
+            *model.metrics_variables,
+        ):
+            variables.setdefault(id(variable), variable)
+        state = _keras.global_seed_generator_state()
+        if state is not None:
+            variables.setdefault(id(state), state)
+        self.values = [
+            (v, np.array(ops.convert_to_numpy(v))) for v in variables.values()
+        ]
+        self.rng_state = _keras.backend_rng_state()
+        self.learning_rate = _keras.learning_rate_object(optimizer)
+        self.history = model.__dict__.get("history", _ABSENT)
+        self.stop_training = model.stop_training
+
+    def restore(self):
+        for variable, value in self.values:
+            variable.assign(value)
+        _keras.set_backend_rng_state(self.rng_state)
+        _keras.set_learning_rate_object(self.optimizer, self.learning_rate)
+        # The next `fit` traces its step again, with the original LR.
+        _keras.retrace(self.model)
+        self.model.stop_training = self.stop_training
+        if self.history is _ABSENT:
+            self.model.__dict__.pop("history", None)
+        else:
+            self.model.history = self.history
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Per-step (per-execution) losses from Keras' running means."""
+
+    def __init__(self, smoothing, threshold):
+        super().__init__()
+        self.smoothing, self.threshold = smoothing, threshold
+        self.losses, self.ends = [], []
+        self.stopped_early = None
+        self._done, self._sum = 0, 0.0
+        self._average, self._best = 0.0, math.inf
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        if "loss" not in logs:
+            return
+        # Keras logs the mean loss of the epoch so far; the batches have
+        # equal weight, so this execution's mean is a difference of sums.
+        end = min(batch + 1, self.params.get("steps") or batch + 1)
+        total = float(logs["loss"]) * end
+        loss = (total - self._sum) / max(end - self._done, 1)
+        self._sum, self._done = total, end
+        self.losses.append(loss)
+        self.ends.append(end - 1)
+        n = len(self.losses)
+        self._average = (
+            self.smoothing * self._average + (1 - self.smoothing) * loss
+        )
+        smoothed = self._average / (1 - self.smoothing**n)
+        if not math.isfinite(smoothed):
+            self.stopped_early = f"the loss became {smoothed} at step {end}"
+        elif smoothed > self.threshold * self._best:
+            self.stopped_early = (
+                f"the smoothed loss {smoothed:.4g} exceeded "
+                f"{self.threshold} x its best {self._best:.4g} at step {end}"
+            )
+        self._best = min(self._best, smoothed)
+        if self.stopped_early:
+            self.model.stop_training = True
+
+
+def lr_range_test(
+    model: keras.Model,
+    x,
+    y=None,
+    *,
+    batch_size: int | None = None,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    mode: str = "exp",
+    smoothing: float = 0.98,
+    diverge_threshold: float = 4.0,
+    callbacks: list | None = None,
+    verbose="auto",
+) -> LRRangeTestResult:
+    """Runs Smith's LR range test on a compiled model; restores it after.
+
+    Use it to choose a cyclical schedule's bounds: the model trains with
+    its own loss and optimizer for up to `num_steps` steps while the
+    learning rate grows from `start_lr` to `end_lr`, step by step inside
+    the compiled train step:
+
+    $$
+    \\text{lr}_k = \\begin{cases}
+      l_0 \\, (l_1 / l_0)^{k / (n - 1)} & \\text{mode = "exp"} \\\\
+      l_0 + (l_1 - l_0) \\, k / (n - 1) & \\text{mode = "linear"}
+    \\end{cases}
+    $$
+
+    where $k = 0, \\dots, n - 1$ is the test's step, $n$ is `num_steps`,
+    $l_0$ is `start_lr` and $l_1$ is `end_lr`. The data is cycled if it
+    runs out. The test stops early when the smoothed loss exceeds
+    `diverge_threshold` times its best, or is not finite.
+
+    Optimizers made by `keras_clr.cyclical_momentum` (or the
+    `keras_clr.CyclicalMomentum*` classes) keep their fixed nominal
+    momentum, `max_momentum`, for the whole test: the curve is the one a
+    plain Keras optimizer with that momentum would draw. Every Keras
+    optimizer, wrapped in a `LossScaleOptimizer` or not, works.
+
+    Afterwards everything that affects the next `fit` is what it was, bit
+    for bit, whether the test finished, diverged, raised or was
+    interrupted with Ctrl-C (the interrupt is then re-raised): every model
+    variable (weights, BatchNorm statistics, the seed generators of
+    Dropout and other random layers), every optimizer variable (iteration
+    count, moments, loss scale), the optimizer's learning rate or
+    schedule, the metric variables, Keras' global seed generator (and on
+    PyTorch torch's global random state, which unseeded Dropout uses),
+    `model.history` and `model.stop_training`.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> import keras_clr
+    >>> x = np.random.default_rng(0).normal(size=(256, 8)).astype("float32")
+    >>> y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> result = keras_clr.lr_range_test(
+    ...     model, x, y, batch_size=32, start_lr=1e-4, end_lr=10.0,
+    ...     num_steps=60, verbose=0)
+    >>> sorted(result.suggestions)
+    ['minimum_over_10', 'steepest', 'valley']
+    >>> base_lr, max_lr = result.suggest_bounds()
+    >>> schedule = result.cyclical_learning_rate(step_size=200)
+
+    Args:
+        model: A compiled Keras model.
+        x: NumPy array(s) (or anything `numpy.asarray` takes), a
+            `tf.data.Dataset` (when TensorFlow is installed) or a
+            `keras.utils.PyDataset`; the last two yield `(x, y)` batches.
+        y: Targets, with array `x`.
+        batch_size: Batch size with array data (default 32).
+        start_lr: First learning rate, `> 0`.
+        end_lr: Last learning rate, `> start_lr`.
+        num_steps: Steps of the test, from 2 to `MAX_NUM_STEPS`
+            (2**31 - 1).
+        mode: `"exp"` (geometric steps, the usual choice) or `"linear"`.
+        smoothing: Factor of the loss' exponential moving average, in
+            `[0, 1)`.
+        diverge_threshold: Stop when the smoothed loss exceeds this times
+            its best; `> 1`.
+        callbacks: More Keras callbacks for the test's `fit`.
+        verbose: Keras' progress bar setting.
+
+    Returns:
+        An `LRRangeTestResult`: `lrs`, `losses`, `smoothed_losses`,
+        `suggestions`, `suggest_bounds()`, `plot()`, ready schedules, JSON.
+        With `steps_per_execution > 1` there is one entry per execution
+        (Keras reports losses once per execution): its mean loss, at the LR
+        of its last step.
+
+    Raises:
+        ValueError: For bad arguments, a model that is not compiled, or
+            missing, empty or malformed data, before any weight changes.
+    """
+    _check_arguments(start_lr, end_lr, num_steps, mode, smoothing,
+                     diverge_threshold, callbacks)  # fmt: skip
+    if not isinstance(model, keras.Model):
+        raise ValueError(
+            "Argument `model` must be a compiled `keras.Model`. "
+            f"Received: model={model!r}"
+        )
+    if getattr(model, "optimizer", None) is None or not model.compiled:
+        raise ValueError(
+            "The range test trains the model with its own loss and "
+            "optimizer: call `model.compile(...)` first."
+        )
+    data, first_batch = _data.cycling_batches(x, y, batch_size)
+    optimizer = model.optimizer
+    if not model.built:
+        model(first_batch[0])
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    saved = _Snapshot(model, optimizer)
+    schedule = _RangeSchedule(
+        start_lr, end_lr, num_steps, mode, _keras.iterations(optimizer)
+    )
+    recorder = _Recorder(smoothing, diverge_threshold)
+    try:
+        # The step is traced anew with the test's schedule; the original
+        # is put back, and traced anew, afterwards.
+        _keras.set_learning_rate_object(optimizer, schedule)
+        _keras.retrace(model)
+        model.fit(
+            data,
+            steps_per_epoch=num_steps,
+            epochs=1,
+            shuffle=False,
+            verbose=verbose,
+            callbacks=[recorder, *(callbacks or [])],
+        )
+    finally:
+        saved.restore()
+    lrs = _sweep.recorded_lrs(recorder.ends, start_lr, end_lr, num_steps, mode)
+    return LRRangeTestResult(
+        lrs,
+        recorder.losses,
+        smoothing=smoothing,
+        stopped_early=recorder.stopped_early,
+    )
+
+
+def _check_arguments(
+    start_lr, end_lr, num_steps, mode, smoothing, threshold, callbacks
+):
+    _validation.check_above("start_lr", start_lr, 0)
+    _validation.check_above_argument("end_lr", end_lr, "start_lr", start_lr)
+    _validation.check_int_at_least("num_steps", num_steps, 2)
+    _validation.check_at_most(
+        "num_steps", num_steps, MAX_NUM_STEPS, " (MAX_NUM_STEPS, 2**31 - 1)"
+    )
+    _validation.check_choice("mode", mode, _sweep.MODES)
+    _validation.check_in_unit_interval("smoothing", smoothing)
+    _validation.check_above("diverge_threshold", threshold, 1)
+    if callbacks is not None and not (
+        isinstance(callbacks, (list, tuple))
+        and all(isinstance(c, keras.callbacks.Callback) for c in callbacks)
+    ):
+        raise ValueError(
+            "Argument `callbacks` must be a list of `keras.callbacks."
+            f"Callback` instances. Received: callbacks={callbacks!r}"
+        )

@@ -1,0 +1,74 @@
+"""keras_clr for tf_keras (Keras 2) models.
+
+`tf_keras.optimizers` call a learning rate schedule only if it is a
+`tf_keras.optimizers.schedules.LearningRateSchedule`; keras_clr's schedules
+are Keras 3 ones. The classes here are their tf_keras twins: the same
+arguments, checks and values (they hold the Keras 3 schedule and return
+what it computes, which needs Keras 3 on its TensorFlow backend, the
+default), registered with tf_keras' serialization under the package
+`keras_clr.tf_keras` so that `tf_keras.models.load_model` restores them
+once this module is imported. TF Addons' four classes are in
+`keras_clr.tf_keras.addons` (the three named ones also here, as in
+`keras_clr`).
+
+Needs `pip install tf_keras` (the version matching TensorFlow's). Without
+tf_keras this module still imports, and building a class raises an
+`ImportError` saying what to install.
+
+The callbacks (`CyclicLR`, `LearningRateLogger`, `ReduceLRBoundsOnPlateau`)
+are Keras 3 only; importing them from here raises an `ImportError` that
+says what to use instead.
+"""
+
+import keras_clr
+from keras_clr.tf_keras import addons
+from keras_clr.tf_keras._mirror import mirror
+from keras_clr.tf_keras._mirror import unavailable_callback
+from keras_clr.tf_keras.addons import ExponentialCyclicalLearningRate
+from keras_clr.tf_keras.addons import Triangular2CyclicalLearningRate
+from keras_clr.tf_keras.addons import TriangularCyclicalLearningRate
+
+_MODULE = "keras_clr.tf_keras"
+
+CyclicalLearningRate = mirror(
+    keras_clr.CyclicalLearningRate,
+    "keras_clr.CyclicalLearningRate",
+    _MODULE,
+    package=_MODULE,
+)
+OneCycle = mirror(
+    keras_clr.OneCycle, "keras_clr.OneCycle", _MODULE, package=_MODULE
+)
+
+_INSTEAD = {
+    "CyclicLR": (
+        "pass `keras_clr.tf_keras.CyclicalLearningRate(base_lr, max_lr, "
+        "step_size, mode, ...)`, which takes the callback's arguments and "
+        "gives every step the same LR, as the optimizer's `learning_rate`."
+    ),
+    "LearningRateLogger": (
+        "`tf_keras.callbacks.TensorBoard` logs a schedule's `learning_rate` "
+        "once per epoch; for every step, evaluate the schedule at "
+        "`model.optimizer.iterations - 1` in a "
+        "`tf_keras.callbacks.LambdaCallback(on_train_batch_end=...)`."
+    ),
+    "ReduceLRBoundsOnPlateau": (
+        "there is no equivalent: it needs a Keras 3 model (`keras.optimizers`)."
+    ),
+}
+
+
+def __getattr__(name):
+    if name in _INSTEAD:
+        raise unavailable_callback(f"keras_clr.{name}", _INSTEAD[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "addons",
+    "CyclicalLearningRate",
+    "ExponentialCyclicalLearningRate",
+    "OneCycle",
+    "Triangular2CyclicalLearningRate",
+    "TriangularCyclicalLearningRate",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from keras_clr_cli import main
+
+sys.exit(main())
