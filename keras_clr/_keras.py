@@ -102,6 +102,7 @@ def fused_optimizer_class(cls):
         return fused
     return cls
 
+
 def global_seed_generator_state():
     """The state variable of Keras' global `SeedGenerator`, or `None`.
 
