@@ -73,36 +73,6 @@ def variable_index(optimizer, variable) -> int:
     return optimizer._get_variable_index(variable)
 
 
-def fused_optimizer_class(cls):
-    """The class Keras really instantiates for optimizer class `cls`.
-
-    On PyTorch, `keras.optimizers.Adam(...)` (and SGD, AdamW, Nadam,
-    Adamax, Lion, ...) returns an instance of a backend subclass that
-    updates every variable at once with fused `torch._foreach_*` ops. Keras
-    picks it by exact class in `TorchOptimizer.__new__`, so a subclass of
-    `keras.optimizers.Adam` would silently get the slower per-variable
-    path; subclassing the class returned here keeps the fused one. On the
-    other backends (and if the module is not found) this is `cls` itself.
-    Private: `keras.src.backend.torch.optimizers.torch_<name>.<Name>`.
-    Checked: Keras 3.5 - 3.15.
-    """
-    if keras.backend.backend() != "torch":
-        return cls
-    import importlib
-
-    name = cls.__name__
-    try:
-        module = importlib.import_module(
-            f"keras.src.backend.torch.optimizers.torch_{name.lower()}"
-        )
-    except ImportError:
-        return cls
-    fused = getattr(module, name, None)
-    if isinstance(fused, type) and issubclass(fused, cls):
-        return fused
-    return cls
-
-
 def global_seed_generator_state():
     """The state variable of Keras' global `SeedGenerator`, or `None`.
 

@@ -5,9 +5,10 @@ Lion) as Python numbers that their update reads. The optimizers here are
 registered subclasses that, once per training step and inside the compiled
 step, evaluate their learning rate schedule's `momentum(step)` and let the
 update read that tensor in place of the number. Everything else, the update
-itself included, is the Keras optimizer's own code path on every backend
-(on PyTorch the fused `torch._foreach_*` one Keras picks for its built-in
-classes).
+itself included, is the Keras optimizer's own code. On PyTorch that is the
+generic per-variable update: Keras' fused `torch._foreach_*` optimizers
+take the momentum as a Python scalar (`alpha=1 - beta_1`), so a tensor
+momentum there would cost a device-to-host read every step.
 """
 
 import inspect
@@ -78,8 +79,8 @@ class _CyclicalMomentum:
         # all three backends, JAX's `stateless_apply` and a
         # `LossScaleOptimizer` all call it. Once per step, before anything
         # is updated, the momentum attribute becomes this step's tensor, so
-        # the backend's own update (per variable, or PyTorch's fused one)
-        # and Nadam's pre-update read it; then the number comes back.
+        # the backend's own update and Nadam's pre-update read it; then
+        # the number comes back.
         attr = self._momentum_attr
         nominal = getattr(self, attr)
         setattr(self, attr, self.current_momentum)
@@ -114,9 +115,7 @@ def _check_momenta(base_momentum, max_momentum):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumSGD(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.SGD)
-):
+class CyclicalMomentumSGD(_CyclicalMomentum, keras.optimizers.SGD):
     """`keras.optimizers.SGD` whose `momentum` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.SGD(...))`)
@@ -170,8 +169,7 @@ class CyclicalMomentumSGD(
 
     def update_step(self, gradient, variable, learning_rate):
         # Keras' SGD rule without its Python `momentum != 0` test, which a
-        # tensor momentum cannot answer while tracing. (PyTorch's fused
-        # update does not come here; it runs eagerly and can answer it.)
+        # tensor momentum cannot answer while tracing.
         learning_rate = ops.cast(learning_rate, variable.dtype)
         gradient = ops.cast(gradient, variable.dtype)
         momentum = ops.cast(self.momentum, variable.dtype)
@@ -201,9 +199,7 @@ def _momentum_slots(optimizer, variables):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdam(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Adam)
-):
+class CyclicalMomentumAdam(_CyclicalMomentum, keras.optimizers.Adam):
     """`keras.optimizers.Adam` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adam(...))`)
@@ -245,9 +241,7 @@ class CyclicalMomentumAdam(
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamW(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.AdamW)
-):
+class CyclicalMomentumAdamW(_CyclicalMomentum, keras.optimizers.AdamW):
     """`keras.optimizers.AdamW` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.AdamW(...))`)
@@ -288,9 +282,7 @@ class CyclicalMomentumAdamW(
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumNadam(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Nadam)
-):
+class CyclicalMomentumNadam(_CyclicalMomentum, keras.optimizers.Nadam):
     """`keras.optimizers.Nadam` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Nadam(...))`)
@@ -331,9 +323,7 @@ class CyclicalMomentumNadam(
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamax(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Adamax)
-):
+class CyclicalMomentumAdamax(_CyclicalMomentum, keras.optimizers.Adamax):
     """`keras.optimizers.Adamax` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adamax(...))`)
@@ -374,9 +364,7 @@ class CyclicalMomentumAdamax(
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumLion(
-    _CyclicalMomentum, _keras.fused_optimizer_class(keras.optimizers.Lion)
-):
+class CyclicalMomentumLion(_CyclicalMomentum, keras.optimizers.Lion):
     """`keras.optimizers.Lion` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Lion(...))`)
