@@ -25,7 +25,7 @@ from keras_clr.schedules import CyclicalLearningRate
 from keras_clr.schedules import OneCycle
 from keras_clr.schedules import ScalePolicy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "addons",
