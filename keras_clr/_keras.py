@@ -73,6 +73,72 @@ def variable_index(optimizer, variable) -> int:
     return optimizer._get_variable_index(variable)
 
 
+def torch_fused_base(cls, update):
+    """The base class of a cycling optimizer: fused on PyTorch.
+
+    On PyTorch, `keras.optimizers.Adam(...)` (and SGD, AdamW, Nadam,
+    Adamax, Lion) is an instance of a backend subclass that updates every
+    variable at once with `torch._foreach_*` ops; Keras picks it by exact
+    class in `TorchOptimizer.__new__`, so a plain subclass of
+    `keras.optimizers.Adam` gets the per-variable path. Returned here on
+    PyTorch: a subclass of that fused class whose collective update is
+    `update(optimizer, grads, variables, learning_rate)` (Keras' own reads the
+    momentum as a Python number, a host read for a tensor). Elsewhere, or
+    if the fused class is not found, `cls` itself. Private:
+    `keras.src.backend.torch.optimizers.torch_<name>.<Name>` and its hook
+    `_parallel_update_step(grads, variables, learning_rate)`. Checked:
+    Keras 3.15.1 (the floor env does not run PyTorch).
+    """
+    if keras.backend.backend() != "torch":
+        return cls
+    import importlib
+
+    name = cls.__name__
+    try:
+        module = importlib.import_module(
+            f"keras.src.backend.torch.optimizers.torch_{name.lower()}"
+        )
+    except ImportError:
+        return cls
+    fused = getattr(module, name, None)
+    if not (isinstance(fused, type) and issubclass(fused, cls)):
+        return cls
+    if not callable(getattr(fused, "_parallel_update_step", None)):
+        return cls
+
+    def _parallel_update_step(self, grads, variables, learning_rate):
+        update(self, grads, variables, learning_rate)
+
+    return type(
+        f"Fused{name}",
+        (fused,),
+        {
+            "_parallel_update_step": _parallel_update_step,
+            "__module__": __name__,
+        },
+    )
+
+
+def slot_values(optimizer, slots, variables):
+    """The torch tensors of slot list `slots` for `variables`, in order.
+
+    Keras' optimizers keep their per-variable state in lists named by
+    private attributes (`_momentums`, `_velocities`, `_velocity_hats` for
+    Adam and Nadam, `_m` and `_u` for Adamax, `_momentums` for Lion; SGD's
+    `momentums` is public). Checked: Keras 3.15.1.
+    """
+    state = getattr(optimizer, slots)
+    return [state[variable_index(optimizer, v)].value for v in variables]
+
+
+def nadam_u_product(optimizer):
+    """Nadam's momentum-cache product variable (`_u_product`).
+
+    Private: `keras.optimizers.Nadam._u_product`. Checked: Keras 3.15.1.
+    """
+    return optimizer._u_product
+
+
 def global_seed_generator_state():
     """The state variable of Keras' global `SeedGenerator`, or `None`.
 

@@ -5,10 +5,11 @@ Lion) as Python numbers that their update reads. The optimizers here are
 registered subclasses that, once per training step and inside the compiled
 step, evaluate their learning rate schedule's `momentum(step)` and let the
 update read that tensor in place of the number. Everything else, the update
-itself included, is the Keras optimizer's own code. On PyTorch that is the
-generic per-variable update: Keras' fused `torch._foreach_*` optimizers
-take the momentum as a Python scalar (`alpha=1 - beta_1`), so a tensor
-momentum there would cost a device-to-host read every step.
+itself included, is the Keras optimizer's own code on TensorFlow and JAX.
+On PyTorch the classes extend Keras' fused `torch._foreach_*` optimizers
+but replace their collective update with the same maths taking the
+momentum as a tensor (`keras_clr._torch_fused`): Keras' own takes it as a
+Python number (`alpha=1 - beta_1`), a device-to-host read per step.
 """
 
 import inspect
@@ -17,6 +18,7 @@ import keras
 from keras import ops
 
 from keras_clr import _keras
+from keras_clr import _torch_fused
 from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
@@ -115,7 +117,10 @@ def _check_momenta(base_momentum, max_momentum):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumSGD(_CyclicalMomentum, keras.optimizers.SGD):
+class CyclicalMomentumSGD(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.SGD, _torch_fused.sgd),
+):
     """`keras.optimizers.SGD` whose `momentum` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.SGD(...))`)
@@ -199,7 +204,10 @@ def _momentum_slots(optimizer, variables):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdam(_CyclicalMomentum, keras.optimizers.Adam):
+class CyclicalMomentumAdam(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.Adam, _torch_fused.adam),
+):
     """`keras.optimizers.Adam` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adam(...))`)
@@ -241,7 +249,10 @@ class CyclicalMomentumAdam(_CyclicalMomentum, keras.optimizers.Adam):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamW(_CyclicalMomentum, keras.optimizers.AdamW):
+class CyclicalMomentumAdamW(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.AdamW, _torch_fused.adam),
+):
     """`keras.optimizers.AdamW` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.AdamW(...))`)
@@ -282,7 +293,10 @@ class CyclicalMomentumAdamW(_CyclicalMomentum, keras.optimizers.AdamW):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumNadam(_CyclicalMomentum, keras.optimizers.Nadam):
+class CyclicalMomentumNadam(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.Nadam, _torch_fused.nadam),
+):
     """`keras.optimizers.Nadam` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Nadam(...))`)
@@ -323,7 +337,10 @@ class CyclicalMomentumNadam(_CyclicalMomentum, keras.optimizers.Nadam):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamax(_CyclicalMomentum, keras.optimizers.Adamax):
+class CyclicalMomentumAdamax(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.Adamax, _torch_fused.adamax),
+):
     """`keras.optimizers.Adamax` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adamax(...))`)
@@ -364,7 +381,10 @@ class CyclicalMomentumAdamax(_CyclicalMomentum, keras.optimizers.Adamax):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumLion(_CyclicalMomentum, keras.optimizers.Lion):
+class CyclicalMomentumLion(
+    _CyclicalMomentum,
+    _keras.torch_fused_base(keras.optimizers.Lion, _torch_fused.lion),
+):
     """`keras.optimizers.Lion` whose `beta_1` cycles inversely to the LR.
 
     Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Lion(...))`)

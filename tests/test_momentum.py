@@ -315,16 +315,19 @@ def test_json_round_trip(name):
 
 @pytest.mark.parametrize("name", ["SGD"] + BETA_1_OPTIMIZERS)
 def test_the_update_path_is_the_plain_keras_optimizers(name):
-    # The cycling class extends the Keras class and leaves its collective
-    # update alone. (On PyTorch Keras swaps in fused classes for the exact
-    # Keras classes only; those read the momentum as a Python scalar, so a
-    # tensor momentum would cost a host read per step: see
-    # tests/gpu/test_no_host_sync.py.)
-    plain = getattr(keras.optimizers, name)
+    # The cycling class extends the class Keras instantiates for the plain
+    # optimizer and leaves its collective update alone, except on PyTorch,
+    # where Keras' fused class reads the momentum as a Python scalar (a
+    # host read per step for a tensor, tests/gpu/test_no_host_sync.py):
+    # there its fused update is replaced by keras_clr._torch_fused's
+    # (equal to the generic one, tests/test_momentum_torch_fused.py).
+    plain = type(getattr(keras.optimizers, name)(learning_rate=0.01))
     cycling = getattr(keras_clr, f"CyclicalMomentum{name}")
     assert issubclass(cycling, plain)
     ours = [k for k in cycling.__mro__ if k.__module__.startswith("keras_clr")]
     assert not any("_backend_update_step" in vars(k) for k in ours)
+    replaced = [k for k in ours if "_parallel_update_step" in vars(k)]
+    assert len(replaced) == (1 if BACKEND == "torch" else 0)
 
 
 @pytest.mark.skipif(BACKEND == "torch", reason="float16 matmul on torch CPU")

@@ -36,9 +36,13 @@ def build(lr):
         optimizer = keras.optimizers.Adam(
             keras_clr.CyclicalLearningRate(0.01, 0.05, 2, mode="triangular2")
         )
-    else:  # one-cycle with cyclical momentum
+    else:  # one-cycle with cyclical momentum, "one_cycle_momentum[_Name]"
+        name = lr.split("_")[-1] if lr.count("_") > 2 else "Adam"
+        kwargs = {"nesterov": True} if name == "SGD" else {}
         optimizer = keras_clr.cyclical_momentum(
-            keras.optimizers.Adam(keras_clr.OneCycle(0.05, 20))
+            getattr(keras.optimizers, name)(
+                keras_clr.OneCycle(0.05, 20), **kwargs
+            )
         )
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
     return model
@@ -106,7 +110,15 @@ def _host_reads(lr, device):
 
 
 @pytest.mark.skipif(BACKEND != "torch", reason="PyTorch profiler")
-@pytest.mark.parametrize("lr", ["cyclical", "one_cycle_momentum"])
+@pytest.mark.parametrize(
+    "lr",
+    ["cyclical", "one_cycle_momentum"]
+    # PyTorch: the fused cyclical-momentum updates (keras_clr._torch_fused)
+    + [
+        f"one_cycle_momentum_{name}"
+        for name in ("SGD", "AdamW", "Nadam", "Adamax", "Lion")
+    ],
+)
 def test_torch_fit_step_reads_nothing_more_than_a_constant_lr(lr):
     import torch
 
