@@ -20,10 +20,12 @@ from keras import ops
 from keras_clr import _keras
 
 
-def _common(optimizer, variables, learning_rate):
+def _common(optimizer, variables, learning_rate, with_step=True):
     values = [v.value for v in variables]
     dtype = values[0].dtype
     lr = ops.cast(learning_rate, dtype)
+    if not with_step:  # SGD and Lion have no bias correction
+        return values, dtype, lr, None
     step = ops.cast(optimizer.iterations + 1, dtype)
     return values, dtype, lr, step
 
@@ -35,7 +37,9 @@ def sgd(optimizer, grads, variables, learning_rate):
     """
     import torch
 
-    values, dtype, lr, _ = _common(optimizer, variables, learning_rate)
+    values, dtype, lr, _ = _common(
+        optimizer, variables, learning_rate, with_step=False
+    )
     momentum = ops.cast(optimizer.momentum, dtype)
     bufs = _keras.slot_values(optimizer, "momentums", variables)
     scaled = torch._foreach_mul(grads, lr)
@@ -124,7 +128,9 @@ def lion(optimizer, grads, variables, learning_rate):
     """Keras' Lion: the direction interpolates with the cycled `beta_1`."""
     import torch
 
-    values, dtype, lr, _ = _common(optimizer, variables, learning_rate)
+    values, dtype, lr, _ = _common(
+        optimizer, variables, learning_rate, with_step=False
+    )
     beta_1 = ops.cast(optimizer.beta_1, dtype)
     beta_2 = optimizer.beta_2
     m_list = _keras.slot_values(optimizer, "_momentums", variables)
