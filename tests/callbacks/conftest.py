@@ -111,14 +111,6 @@ def trace_counting():
 
 
 @pytest.fixture
-def mixed_float16():
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
-    yield
-    keras.config.set_dtype_policy(previous)
-
-
-@pytest.fixture
 def worker(monkeypatch):
     """Sets the worker index `keras_clr._distribute` reports."""
     from keras_clr import _distribute

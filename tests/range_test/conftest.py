@@ -2,7 +2,6 @@
 
 import keras
 import numpy as np
-import pytest
 
 from tests.conftest import BACKEND
 
@@ -74,11 +73,3 @@ class RaiseAt(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if batch >= self.step:
             raise self.error
-
-
-@pytest.fixture
-def mixed_float16():
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
-    yield
-    keras.config.set_dtype_policy(previous)

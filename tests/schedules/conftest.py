@@ -6,9 +6,7 @@ that a new test file imports them instead of copying them.
 
 from fractions import Fraction
 
-import keras
 import numpy as np
-import pytest
 from keras import ops
 
 from tests.conftest import BACKEND
@@ -120,19 +118,3 @@ def one_cycle_reference(
             return (end - start) * pct + start
         start_step = end_step
     raise AssertionError("unreachable")
-
-
-@pytest.fixture
-def floatx_float64():
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    yield
-    keras.config.set_floatx(previous)
-
-
-@pytest.fixture
-def mixed_float16():
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16")
-    yield
-    keras.config.set_dtype_policy(previous)

@@ -96,31 +96,41 @@ def test_keras_schedule_serialize_api_round_trip():
     assert restored.scale_fn.get_config() == {"factor": 0.3, "every": 3}
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "triangular2_named",
-        "custom_policy",
-        "tfa_exponential",
-        "addons_generic_fractional",
-        "one_cycle",
-        "adjusted",
-    ],
-)
-def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
-    schedule = SCHEDULES[key]()
-    model = unit_gradient_model(keras.optimizers.Adam(learning_rate=schedule))
-    x, y = unit_gradient_data(7)
-    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
-    path = str(tmp_path / "model.keras")
-    model.save(path)
+FRESH_KEYS = [
+    "triangular2_named",
+    "custom_policy",
+    "tfa_exponential",
+    "addons_generic_fractional",
+    "one_cycle",
+    "adjusted",
+]
 
-    # The uninterrupted run: 5 more steps.
-    x_more, y_more = unit_gradient_data(5)
-    expected_next_lr = float(ops.convert_to_numpy(schedule(7)))
-    model.fit(x_more, y_more, batch_size=2, shuffle=False, verbose=0)
-    expected_weight = float(ops.convert_to_numpy(model.weights[0]).item())
 
+@pytest.fixture(scope="module")
+def fresh_round_trips(tmp_path_factory):
+    """Each schedule's model saved after 7 steps, then loaded and trained 5
+    more steps in ONE fresh process (one start-up for all of them); also
+    the uninterrupted runs' next LR and weight, computed here."""
+    folder = tmp_path_factory.mktemp("fresh_round_trips")
+    expected, paths = {}, {}
+    for key in FRESH_KEYS:
+        schedule = SCHEDULES[key]()
+        optimizer = keras.optimizers.Adam(learning_rate=schedule)
+        model = unit_gradient_model(optimizer)
+        x, y = unit_gradient_data(7)
+        model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
+        paths[key] = str(folder / f"{key}.keras")
+        model.save(paths[key])
+        # The uninterrupted run: 5 more steps.
+        x_more, y_more = unit_gradient_data(5)
+        next_lr = float(ops.convert_to_numpy(schedule(7)))
+        model.fit(x_more, y_more, batch_size=2, shuffle=False, verbose=0)
+        expected[key] = dict(
+            cls=type(schedule).__name__,
+            config=json.loads(json.dumps(schedule.get_config())),
+            next_lr=next_lr,
+            weight=float(ops.convert_to_numpy(model.weights[0]).item()),
+        )
     loaded = run_fresh(
         f"""
         import json
@@ -129,27 +139,38 @@ def test_keras_file_round_trip_in_a_fresh_process(key, tmp_path):
         import tests.policies  # the user's own module with their policy
         from tests.helpers import unit_gradient_data
 
-        model = keras.models.load_model({path!r})
-        optimizer = model.optimizer
-        schedule = optimizer._learning_rate
-        out = dict(
-            cls=type(schedule).__name__,
-            config=schedule.get_config(),
-            iterations=int(keras.ops.convert_to_numpy(optimizer.iterations)),
-            next_lr=float(keras.ops.convert_to_numpy(optimizer.learning_rate)),
-        )
-        x, y = unit_gradient_data(5)
-        model.fit(x, y, batch_size=2, shuffle=False, verbose=0)
-        weight = keras.ops.convert_to_numpy(model.weights[0])
-        out["weight"] = float(weight.item())
+        out = {{}}
+        for key, path in {paths!r}.items():
+            model = keras.models.load_model(path)
+            optimizer = model.optimizer
+            schedule = optimizer._learning_rate
+            lr = keras.ops.convert_to_numpy(optimizer.learning_rate)
+            out[key] = dict(
+                cls=type(schedule).__name__,
+                config=schedule.get_config(),
+                iterations=int(
+                    keras.ops.convert_to_numpy(optimizer.iterations)
+                ),
+                next_lr=float(lr),
+            )
+            x, y = unit_gradient_data(5)
+            model.fit(x, y, batch_size=2, shuffle=False, verbose=0)
+            weight = keras.ops.convert_to_numpy(model.weights[0])
+            out[key]["weight"] = float(weight.item())
         print(json.dumps(out))
         """
     )
-    assert loaded["cls"] == type(schedule).__name__
-    assert loaded["config"] == json.loads(json.dumps(schedule.get_config()))
+    return expected, loaded
+
+
+@pytest.mark.parametrize("key", FRESH_KEYS)
+def test_keras_file_round_trip_in_a_fresh_process(key, fresh_round_trips):
+    expected, loaded = (side[key] for side in fresh_round_trips)
+    assert loaded["cls"] == expected["cls"]
+    assert loaded["config"] == expected["config"]
     assert loaded["iterations"] == 7
-    assert loaded["next_lr"] == pytest.approx(expected_next_lr, rel=1e-7)
-    assert loaded["weight"] == pytest.approx(expected_weight, abs=1e-6)
+    assert loaded["next_lr"] == pytest.approx(expected["next_lr"], rel=1e-7)
+    assert loaded["weight"] == pytest.approx(expected["weight"], abs=1e-6)
 
 
 @pytest.mark.parametrize(
