@@ -60,18 +60,29 @@ def weight(model):
     return float(keras.ops.convert_to_numpy(model.weights[0]).item())
 
 
-def fit_and_check(learning_rate=None, expected=-LR_SUM, callbacks=None,
-                  optimizer=None, batch_size=1, **compile_kwargs):  # fmt: skip
+def fit_and_check(
+    learning_rate=None,
+    expected=-LR_SUM,
+    callbacks=None,
+    optimizer=None,
+    batch_size=1,
+    **compile_kwargs,
+):
     optimizer = optimizer or keras.optimizers.SGD(
         learning_rate=schedule() if learning_rate is None else learning_rate
     )
     model = unit_model(optimizer, **compile_kwargs)
     # 8 steps whatever the batch: the mean loss keeps the gradient at 1.
-    model.fit(*data(8 * batch_size), batch_size=batch_size, epochs=1,
-              verbose=0,
-              callbacks=callbacks or [])  # fmt: skip
-    if expected is not None and not np.isclose(weight(model), expected,
-                                               rtol=1e-3):  # fmt: skip
+    model.fit(
+        *data(8 * batch_size),
+        batch_size=batch_size,
+        epochs=1,
+        verbose=0,
+        callbacks=callbacks or [],
+    )
+    if expected is not None and not np.isclose(
+        weight(model), expected, rtol=1e-3
+    ):
         raise AssertionError(f"weight {weight(model)}, expected {expected}")
     return model
 

@@ -65,12 +65,14 @@ def main():
     print(f"{'row':44} {'median s':>9} {'ratio':>7}")
     rows = [
         ("keras-clr --help / import keras", "help", keras_times),
-        ("keras-clr demo --epochs 0 / import keras", "usage_error",
-         keras_times),
+        (
+            "keras-clr demo --epochs 0 / import keras",
+            "usage_error",
+            keras_times,
+        ),
         ("import keras (the reference)", "import_keras", keras_times),
-        ("A/A: keras-clr --help / itself (noise)", "help_again",
-         times["help"]),
-    ]  # fmt: skip
+        ("A/A: keras-clr --help / itself (noise)", "help_again", times["help"]),
+    ]
     for label, name, reference in rows:
         print(
             f"{label:44} {statistics.median(times[name]):9.3f} "

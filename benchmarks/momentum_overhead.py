@@ -107,8 +107,15 @@ def measure(args):
         timer = Timer()
 
         def epoch(model, timer=timer):
-            model.fit(x, y, batch_size=100, epochs=1, verbose=0,
-                      shuffle=False, callbacks=[timer])  # fmt: skip
+            model.fit(
+                x,
+                y,
+                batch_size=100,
+                epochs=1,
+                verbose=0,
+                shuffle=False,
+                callbacks=[timer],
+            )
             return args.steps / timer.seconds
 
         for _, model in models:
@@ -123,8 +130,9 @@ def measure(args):
                 v: [rate[id(m)] for w, m in models if w == v]
                 for v in ("fixed", "cycling")
             }
-            ratios.append(statistics.mean(by["cycling"]) /
-                          statistics.mean(by["fixed"]))  # fmt: skip
+            ratios.append(
+                statistics.mean(by["cycling"]) / statistics.mean(by["fixed"])
+            )
             spreads.append(max(by["fixed"]) / min(by["fixed"]))
             fixed_rates.append(statistics.mean(by["fixed"]))
             for v in best:

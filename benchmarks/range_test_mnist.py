@@ -41,9 +41,15 @@ def main():
         optimizer=keras.optimizers.Adam(), loss="categorical_crossentropy"
     )
     result = keras_clr.lr_range_test(
-        probe, x_train, y_train, batch_size=100, start_lr=1e-7, end_lr=10.0,
-        num_steps=300, verbose=0,
-    )  # fmt: skip
+        probe,
+        x_train,
+        y_train,
+        batch_size=100,
+        start_lr=1e-7,
+        end_lr=10.0,
+        num_steps=300,
+        verbose=0,
+    )
     base_lr, max_lr = result.suggest_bounds()
     print(
         "suggestions:", {k: f"{v:.3g}" for k, v in result.suggestions.items()}
@@ -68,9 +74,13 @@ def main():
         metrics=["accuracy"],
     )
     history = model.fit(
-        x_train, y_train, batch_size=100, epochs=args.epochs,
-        validation_data=(x_test, y_test), verbose=2,
-    )  # fmt: skip
+        x_train,
+        y_train,
+        batch_size=100,
+        epochs=args.epochs,
+        validation_data=(x_test, y_test),
+        verbose=2,
+    )
     accuracy = history.history["val_accuracy"]
     print("test accuracy per epoch:", [f"{a:.4f}" for a in accuracy])
     print(f"final test accuracy {accuracy[-1]:.4f} (goal >= 0.97)")

@@ -53,9 +53,14 @@ def main():
         model = fresh_model()
         start = time.perf_counter()
         keras_clr.lr_range_test(
-            model, x, y, batch_size=100, num_steps=args.steps,
-            end_lr=1.0, verbose=0,
-        )  # fmt: skip
+            model,
+            x,
+            y,
+            batch_size=100,
+            num_steps=args.steps,
+            end_lr=1.0,
+            verbose=0,
+        )
         return time.perf_counter() - start
 
     plain(), range_test()  # warm-up: imports, first traces

@@ -109,9 +109,14 @@ ROWS = [
 def timed_epoch(model, callbacks, x, y):
     start, end = _EpochStart(), _EpochEnd()
     model.fit(
-        x, y, batch_size=100, epochs=1, shuffle=False, verbose=0,
+        x,
+        y,
+        batch_size=100,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
         callbacks=[start, *callbacks, end],
-    )  # fmt: skip
+    )
     return end.end - start.start
 
 

@@ -91,8 +91,14 @@ def run(learning_rate, data, epochs, seed):
         metrics=["accuracy"],
     )
     clock = _Clock(x_test, y_test)
-    model.fit(x_train, y_train, batch_size=100, epochs=epochs, verbose=0,
-              callbacks=[clock])  # fmt: skip
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=100,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[clock],
+    )
     return {"accuracy": clock.accuracy, "seconds": clock.seconds}
 
 
@@ -162,8 +168,10 @@ def print_seed(seed, row, names):
         f"\nseed {seed}: fastest constant {row['fastest_constant']}, "
         f"most accurate constant {row['most_accurate_constant']}"
     )
-    print(f"{'policy':<34} {'epochs':>6} {'seconds':>8} "
-          f"{'vs best':>7} {'best acc':>8} {'gain':>8}")  # fmt: skip
+    print(
+        f"{'policy':<34} {'epochs':>6} {'seconds':>8} "
+        f"{'vs best':>7} {'best acc':>8} {'gain':>8}"
+    )
     for name in names:
         p = row["policies"][name]
         seconds = f"{p['seconds']:.1f}" if p["seconds"] else "-"
@@ -191,8 +199,10 @@ def report(rows, names, target, epochs):
     for name in names:
         column = [row["policies"][name] for row in rows.values()]
         print(f"{name}")
-        print(f"  epochs to {target}: "
-              f"{_spread([p['epochs'] for p in column], '.1f')}")  # fmt: skip
+        print(
+            f"  epochs to {target}: "
+            f"{_spread([p['epochs'] for p in column], '.1f')}"
+        )
         print(
             "  epochs vs best constant: "
             f"{_spread([p['epochs_ratio'] for p in column], '.2f')}"
@@ -282,8 +292,9 @@ def main():
                 f"{max(per_seed[seed][name]['accuracy']):.4f}",
                 flush=True,
             )
-        print_seed(seed, analyse({seed: per_seed[seed]}, args.target)[seed],
-                   list(made))  # fmt: skip
+        print_seed(
+            seed, analyse({seed: per_seed[seed]}, args.target)[seed], list(made)
+        )
         # Written after every seed, so an interrupted run keeps its numbers.
         rows = analyse(per_seed, args.target)
         if args.json:

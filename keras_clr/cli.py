@@ -142,9 +142,9 @@ def plot(args, image):
         )
     except ValueError as error:
         raise CommandError(str(error)) from error
-    image.write(lambda path: _save(
-        keras_clr.plot_schedule(schedule, args.steps), path
-    ))  # fmt: skip
+    image.write(
+        lambda path: _save(keras_clr.plot_schedule(schedule, args.steps), path)
+    )
     print(image.path)
 
 
@@ -160,10 +160,15 @@ def range_test(args, image, result_json):
     )
     try:
         result = experiment.range_test(
-            data, args.activation, args.batch_size, seed=0,
-            num_steps=args.num_steps, start_lr=args.start_lr,
-            end_lr=args.end_lr, verbose=0,
-        )  # fmt: skip
+            data,
+            args.activation,
+            args.batch_size,
+            seed=0,
+            num_steps=args.num_steps,
+            start_lr=args.start_lr,
+            end_lr=args.end_lr,
+            verbose=0,
+        )
     except ValueError as error:  # bad data or arguments: one line
         raise CommandError(str(error)) from error
     for rule, lr in result.suggestions.items():

@@ -27,8 +27,22 @@ SOURCES = ("auto", "idx", "keras", "tfds")
 # 4 MB array and a readable PNG; far more only exhausts memory.
 MAX_PLOT_STEPS = 1_000_000
 # The formats every matplotlib >= 3.7 writes (tests compare with it).
-IMAGE_FORMATS = ("eps", "jpeg", "jpg", "pdf", "pgf", "png", "ps", "raw",
-                 "rgba", "svg", "svgz", "tif", "tiff", "webp")  # fmt: skip
+IMAGE_FORMATS = (
+    "eps",
+    "jpeg",
+    "jpg",
+    "pdf",
+    "pgf",
+    "png",
+    "ps",
+    "raw",
+    "rgba",
+    "svg",
+    "svgz",
+    "tif",
+    "tiff",
+    "webp",
+)
 EXTRAS = {
     "matplotlib": "matplotlib (pip install 'keras-clr[plot]')",
     "tensorflow_datasets": "tensorflow-datasets (pip install "
@@ -254,9 +268,9 @@ class _Terminated(BaseException):
 
 
 def _on_signal(signum, frame):
-    _output.deliver(_Terminated if signum == signal.SIGTERM else (
-        KeyboardInterrupt
-    ))  # fmt: skip
+    _output.deliver(
+        _Terminated if signum == signal.SIGTERM else (KeyboardInterrupt)
+    )
 
 
 def _fail(message, code=2):

@@ -128,8 +128,9 @@ class OutputDir:
     def prepare(self):
         """Checks and creates everything before any work; OutputError."""
         if os.path.lexists(self.path) and not os.path.isdir(self.path):
-            raise OutputError(f"{self.label} is a file, not a directory: "
-                              f"{self.path}")  # fmt: skip
+            raise OutputError(
+                f"{self.label} is a file, not a directory: {self.path}"
+            )
         try:
             self.created = _make_parents(self.path)
             recover(self.path)
@@ -168,8 +169,12 @@ class OutputDir:
         backup = tempfile.mkdtemp(
             prefix=f"{OLD_PREFIX}{os.getpid()}-", dir=self.path
         )
-        journal = {"stage": staged, "backup": os.path.basename(backup),
-                   "new": list(names), "old": old}  # fmt: skip
+        journal = {
+            "stage": staged,
+            "backup": os.path.basename(backup),
+            "new": list(names),
+            "old": old,
+        }
         _write_json_atomic(
             os.path.join(self.stage, MANIFEST), {"files": list(names)}
         )

@@ -89,18 +89,24 @@ def test_help_in_process(command, capsys):
         (["demo", "--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["demo", "--source", "web"], "invalid choice: 'web'"),
         (["demo", "--output", ""], "--output: must not be empty"),
-        (["demo", "--data-dir", "d", "--source", "tfds"],
-         "--data-dir: reads local files, but --source tfds downloads"),
-        (["range-test", "--data-dir", "d", "--source", "keras"],
-         "--source keras downloads"),
+        (
+            ["demo", "--data-dir", "d", "--source", "tfds"],
+            "--data-dir: reads local files, but --source tfds downloads",
+        ),
+        (
+            ["range-test", "--data-dir", "d", "--source", "keras"],
+            "--source keras downloads",
+        ),
         (["plot", "--step-size", "x"], "not an integer: 'x'"),
-        (["plot", "--steps", "100000000000"],
-         "--steps: must be <= 1,000,000, got 100,000,000,000"),
+        (
+            ["plot", "--steps", "100000000000"],
+            "--steps: must be <= 1,000,000, got 100,000,000,000",
+        ),
         (["plot", "--output", "p.xyz"], "unsupported image format .xyz"),
         (["plot", "--output", "schedule"], "format (no extension)"),
         (["range-test", "--output", "curve.doc"], "unsupported image format"),
     ],
-)  # fmt: skip
+)
 def test_bad_usage_exits_2_with_one_line(
     args, message, capsys, tmp_path, monkeypatch
 ):
@@ -127,12 +133,18 @@ def test_image_formats_are_the_ones_matplotlib_writes():
         (["plot"], "matplotlib", "keras-clr[plot]"),
         (["range-test"], "matplotlib", "keras-clr[plot]"),
         (["demo"], "matplotlib", "keras-clr[plot]"),
-        (["demo", "--source", "tfds"], "tensorflow_datasets",
-         "keras-clr[tfds]"),
-        (["demo", "--source", "tfds"], "importlib_resources",
-         "keras-clr[tfds]"),
+        (
+            ["demo", "--source", "tfds"],
+            "tensorflow_datasets",
+            "keras-clr[tfds]",
+        ),
+        (
+            ["demo", "--source", "tfds"],
+            "importlib_resources",
+            "keras-clr[tfds]",
+        ),
     ],
-)  # fmt: skip
+)
 def test_missing_extras_fail_before_any_work(
     args, module, fix, monkeypatch, capsys, tmp_path, fake_training
 ):
@@ -219,9 +231,7 @@ def test_unwritable_output_is_refused_before_training(
     target, code, mnist_dir, tmp_path, monkeypatch, fake_training, capsys
 ):
     out = tmp_path / "parent" / "out"
-    monkeypatch.setattr(
-        os, target, raising(code, real=getattr(os, target))
-    )  # fmt: skip
+    monkeypatch.setattr(os, target, raising(code, real=getattr(os, target)))
     assert demo(mnist_dir, out) == 2
     monkeypatch.undo()
     message = one_line(capsys.readouterr().err)
@@ -430,12 +440,28 @@ def test_an_unexpected_error_names_the_log_with_native_lines(
 
 def test_plot_command(tmp_path, capsys):
     path = tmp_path / "s.png"
-    args = ["plot", "--mode", "triangular2", "--steps", "500",
-            "--step-size", "50", "--output", str(path)]  # fmt: skip
+    args = [
+        "plot",
+        "--mode",
+        "triangular2",
+        "--steps",
+        "500",
+        "--step-size",
+        "50",
+        "--output",
+        str(path),
+    ]
     assert keras_clr_cli.main(args) == 0
     assert path.read_bytes()[:4] == b"\x89PNG"
-    bad = ["plot", "--base-lr", "0.1", "--max-lr", "0.01",
-           "--output", str(tmp_path / "t.png")]  # fmt: skip
+    bad = [
+        "plot",
+        "--base-lr",
+        "0.1",
+        "--max-lr",
+        "0.01",
+        "--output",
+        str(tmp_path / "t.png"),
+    ]
     assert keras_clr_cli.main(bad) == 2
     err = one_line(capsys.readouterr().err)
     assert "Argument `max_lr` must be >= `base_lr`" in err
@@ -453,8 +479,17 @@ def test_plot_into_an_existing_directory_and_other_formats(tmp_path):
 
 def test_range_test_writes_json_then_image(mnist_dir, tmp_path, capsys):
     out = tmp_path / "out" / "rt.png"
-    args = ["range-test", "--data-dir", mnist_dir, "--num-steps", "30",
-            "--batch-size", "30", "--output", str(out)]  # fmt: skip
+    args = [
+        "range-test",
+        "--data-dir",
+        mnist_dir,
+        "--num-steps",
+        "30",
+        "--batch-size",
+        "30",
+        "--output",
+        str(out),
+    ]
     assert keras_clr_cli.main(args) == 0
     stdout = capsys.readouterr().out
     assert "valley:" in stdout and "bounds (base_lr, max_lr)" in stdout
@@ -473,9 +508,19 @@ def test_range_test_keeps_the_json_when_the_plot_fails(
 
     monkeypatch.setattr(keras_clr.LRRangeTestResult, "plot", broken_plot)
     json_path = tmp_path / "results" / "r.json"
-    args = ["range-test", "--data-dir", mnist_dir, "--num-steps", "20",
-            "--batch-size", "30", "--output", str(tmp_path / "c.png"),
-            "--output-json", str(json_path)]  # fmt: skip
+    args = [
+        "range-test",
+        "--data-dir",
+        mnist_dir,
+        "--num-steps",
+        "20",
+        "--batch-size",
+        "30",
+        "--output",
+        str(tmp_path / "c.png"),
+        "--output-json",
+        str(json_path),
+    ]
     assert keras_clr_cli.main(args) == 2
     message = one_line(capsys.readouterr().err)
     assert f"the result is saved in {json_path}" in message
@@ -545,9 +590,13 @@ def test_fresh_front_imports_nothing_heavy():
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=ROOT), cwd=ROOT, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -558,10 +607,23 @@ def test_quick_demo_as_a_user_runs_it(mnist_dir, tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command sets its own
     result = subprocess.run(
-        [sys.executable, "-m", "keras_clr_cli", "demo", "--quick",
-         "--data-dir", mnist_dir, "--output", str(out)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "keras_clr_cli",
+            "demo",
+            "--quick",
+            "--data-dir",
+            mnist_dir,
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "\x1b" not in result.stdout

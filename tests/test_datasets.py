@@ -52,18 +52,33 @@ def corrupt(tmp_path, stem, data):
     [
         ("t10k-labels-idx1-ubyte", idx_bytes(np.zeros(10))[:-3], "truncated"),
         ("train-images-idx3-ubyte", b"\x01\x02\x03", "not an IDX file"),
-        ("train-images-idx3-ubyte", b"\x00\x00\x0d\x03" + b"\x00" * 12,
-         "IDX type 0x0d, not unsigned bytes"),
-        ("train-labels-idx1-ubyte", idx_bytes(np.zeros((10, 2))),
-         "2 dimensions, expected 1"),
-        ("train-labels-idx1-ubyte", idx_bytes(np.zeros(7)),
-         "train images and labels differ in number"),
-        ("t10k-labels-idx1-ubyte", idx_bytes(np.full(10, 12)),
-         "labels .* go up to 12"),
-        ("t10k-images-idx3-ubyte", idx_bytes(np.zeros((1, 28, 28)))[:10],
-         "truncated in its header"),
+        (
+            "train-images-idx3-ubyte",
+            b"\x00\x00\x0d\x03" + b"\x00" * 12,
+            "IDX type 0x0d, not unsigned bytes",
+        ),
+        (
+            "train-labels-idx1-ubyte",
+            idx_bytes(np.zeros((10, 2))),
+            "2 dimensions, expected 1",
+        ),
+        (
+            "train-labels-idx1-ubyte",
+            idx_bytes(np.zeros(7)),
+            "train images and labels differ in number",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            idx_bytes(np.full(10, 12)),
+            "labels .* go up to 12",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            idx_bytes(np.zeros((1, 28, 28)))[:10],
+            "truncated in its header",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_files_are_named(tmp_path, stem, data, message):
     path = corrupt(tmp_path, stem, data)
     with pytest.raises(datasets.DataError, match=message) as error:
@@ -216,9 +231,11 @@ def keras_origin(tmp_path, monkeypatch):
     def get_file(fname, origin, file_hash=None, **kwargs):
         calls.append(origin)
         return keras.utils.get_file(
-            fname, origin=served.as_uri(), file_hash=digest,
+            fname,
+            origin=served.as_uri(),
+            file_hash=digest,
             cache_dir=str(cache),
-        )  # fmt: skip
+        )
 
     monkeypatch.setattr(keras_mnist, "get_file", get_file)
     monkeypatch.delenv("KERAS_CLR_MNIST_DIR", raising=False)

@@ -175,8 +175,9 @@ def test_fit_applies_the_momentum_of_every_step(
     )
     recorder = WeightRecorder()
     x, y = unit_gradient_data(32)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])  # fmt: skip
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     expected = by_hand(*expected_clr_sequences(32))
     iterations = np.array([it for it, _ in recorder.points])
     weights = np.array([w for _, w in recorder.points])
@@ -185,17 +186,21 @@ def test_fit_applies_the_momentum_of_every_step(
 
 def test_one_cycle_momentum_in_fit():
     schedule = keras_clr.OneCycle(
-        max_lr=0.25, total_steps=10, div_factor=25, final_div_factor=2,
+        max_lr=0.25,
+        total_steps=10,
+        div_factor=25,
+        final_div_factor=2,
         anneal_strategy="linear",
-    )  # fmt: skip
+    )
     optimizer = keras_clr.cyclical_momentum(
         keras.optimizers.SGD(learning_rate=schedule), 0.1, 0.5
     )
     model = unit_gradient_model(optimizer)
     recorder = WeightRecorder()
     x, y = unit_gradient_data(12)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])  # fmt: skip
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     lrs = np.array([1, 13, 25, 21.5, 18, 14.5, 11, 7.5, 4] + [0.5] * 3) / 100
     # PyTorch's vector [22, 11.5, 1, 4, ...] mapped from [1, 22] to
     # [0.1, 0.5]; held at the top after the end.
@@ -206,13 +211,19 @@ def test_one_cycle_momentum_in_fit():
 
 
 INVALID = [
-    (dict(base_momentum=0.96), r"Argument `base_momentum` must be <= "
-     r"`max_momentum`\. Received: base_momentum=0\.96, max_momentum=0\.95"),
-    (dict(max_momentum=1.0), r"Argument `max_momentum` must be in \[0, 1\)\. "
-     r"Received: max_momentum=1\.0"),
+    (
+        dict(base_momentum=0.96),
+        r"Argument `base_momentum` must be <= "
+        r"`max_momentum`\. Received: base_momentum=0\.96, max_momentum=0\.95",
+    ),
+    (
+        dict(max_momentum=1.0),
+        r"Argument `max_momentum` must be in \[0, 1\)\. "
+        r"Received: max_momentum=1\.0",
+    ),
     (dict(base_momentum=-0.1), r"Argument `base_momentum` must be in \[0, 1\)"),
     (dict(max_momentum=float("nan")), r"`max_momentum` must be a finite"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("kwargs, message", INVALID)
@@ -285,11 +296,15 @@ def test_conversion_keeps_the_other_arguments():
     schedule = keras_clr.OneCycle(0.1, 100)
     optimizer = keras_clr.cyclical_momentum(
         keras.optimizers.AdamW(
-            learning_rate=schedule, weight_decay=0.01, beta_2=0.98,
-            clipnorm=1.0, name="my_adamw",
+            learning_rate=schedule,
+            weight_decay=0.01,
+            beta_2=0.98,
+            clipnorm=1.0,
+            name="my_adamw",
         ),
-        0.8, 0.9,
-    )  # fmt: skip
+        0.8,
+        0.9,
+    )
     assert isinstance(optimizer, keras_clr.CyclicalMomentumAdamW)
     config = optimizer.get_config()
     assert config["weight_decay"] == 0.01 and config["beta_2"] == 0.98
@@ -304,8 +319,9 @@ def test_json_round_trip(name):
     cls = getattr(keras_clr, f"CyclicalMomentum{name}")
     optimizer = cls(
         learning_rate=keras_clr.OneCycle(0.1, 100, three_phase=True),
-        base_momentum=0.8, max_momentum=0.9,
-    )  # fmt: skip
+        base_momentum=0.8,
+        max_momentum=0.9,
+    )
     text = json.dumps(keras.optimizers.serialize(optimizer))
     restored = keras.optimizers.deserialize(json.loads(text))
     assert type(restored) is cls
@@ -347,8 +363,9 @@ def test_under_a_loss_scale_optimizer(cls, by_hand, mixed_float16):
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     recorder = WeightRecorder()
     x, y = unit_gradient_data(12)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])  # fmt: skip
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     expected = by_hand(*expected_clr_sequences(12))
     iterations = np.array([it for it, _ in recorder.points])
     weights = np.array([w for _, w in recorder.points])

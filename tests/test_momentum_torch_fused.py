@@ -93,9 +93,11 @@ def test_fused_update_equals_the_generic_one(case, dtype):
             0.01, 0.05, 2, step_size_down=3
         )
         optimizer = klass(
-            learning_rate=schedule, base_momentum=0.6, max_momentum=0.95,
+            learning_rate=schedule,
+            base_momentum=0.6,
+            max_momentum=0.95,
             **CASES[case],
-        )  # fmt: skip
+        )
         variables = [keras.Variable(s, dtype=dtype) for s in start]
         results.append(run(optimizer, variables, gradients))
     fused, generic = results

@@ -19,9 +19,18 @@ from tests.helpers import ROOT
 pytest.importorskip("build")
 
 IGNORED = shutil.ignore_patterns(
-    ".git", ".tox", ".venv*", "build", "dist", "*.egg-info", "__pycache__",
-    ".pytest_cache", ".ruff_cache", "clr-demo", "out",
-)  # fmt: skip
+    ".git",
+    ".tox",
+    ".venv*",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "clr-demo",
+    "out",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +39,19 @@ def dists(tmp_path_factory):
     shutil.copytree(ROOT, source, ignore=IGNORED)
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir",
-         str(out), str(source)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
@@ -61,7 +79,7 @@ def test_wheel_holds_the_packages_license_and_entry_point(dists):
         "keras_clr_cli/__init__.py",
         "keras_clr_cli/_output.py",
     ):
-        assert module in names  # fmt: skip
+        assert module in names
     assert not [n for n in names if "mnist" in n and n.endswith(".gz")]
     assert "keras-clr = keras_clr_cli:main" in entry_points
     assert metadata["License-Expression"] == "Apache-2.0"
@@ -87,8 +105,10 @@ def test_twine_check_strict(dists):
     pytest.importorskip("twine")
     result = subprocess.run(
         [sys.executable, "-m", "twine", "check", "--strict", *map(str, dists)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=dict(os.environ, NO_COLOR="1"),
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("PASSED") == 2

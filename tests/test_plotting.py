@@ -105,8 +105,14 @@ def test_plot_history_of_a_keras_history():
         keras.optimizers.SGD(keras_clr.CyclicalLearningRate(0.01, 0.05, 4))
     )
     x, y = unit_gradient_data(4)
-    history = model.fit(x, y, batch_size=2, epochs=3, verbose=0,
-                        callbacks=[keras_clr.LearningRateLogger()])  # fmt: skip
+    history = model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=3,
+        verbose=0,
+        callbacks=[keras_clr.LearningRateLogger()],
+    )
     ax = keras_clr.plot_history(history)
     assert list(ax.lines[0].get_xdata()) == [1, 2, 3]
     with pytest.raises(ValueError, match="has no learning rate"):

@@ -157,9 +157,15 @@ def build_model(activation):
 
 
 def range_test(
-    data, activation, batch_size, seed, num_steps=100, start_lr=1e-5,
-    end_lr=1.0, verbose=0,
-):  # fmt: skip
+    data,
+    activation,
+    batch_size,
+    seed,
+    num_steps=100,
+    start_lr=1e-5,
+    end_lr=1.0,
+    verbose=0,
+):
     """The LR range test on a fresh model of the demo, with Adam."""
     (x_train, y_train), _ = data
     keras.utils.set_random_seed(seed)
@@ -169,9 +175,15 @@ def range_test(
         loss="categorical_crossentropy",
     )
     return keras_clr.lr_range_test(
-        model, x_train, y_train, batch_size=batch_size, start_lr=start_lr,
-        end_lr=end_lr, num_steps=num_steps, verbose=verbose,
-    )  # fmt: skip
+        model,
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        start_lr=start_lr,
+        end_lr=end_lr,
+        num_steps=num_steps,
+        verbose=verbose,
+    )
 
 
 def prepare(data):

@@ -12,8 +12,13 @@ import statistics
 
 from keras_clr._demo import article
 
-FILES = ("results.json", "report.md", "lr.png", "val_accuracy.png",
-         "val_loss.png")  # fmt: skip
+FILES = (
+    "results.json",
+    "report.md",
+    "lr.png",
+    "val_accuracy.png",
+    "val_loss.png",
+)
 
 
 def summarize(runs):

@@ -23,8 +23,9 @@ MAX_NUM_STEPS = 2**31 - 1
 counter holds (JAX without x64 counts in int32)."""
 
 
-class _RangeSchedule(keras.optimizers.schedules.LearningRateSchedule,
-                     MomentumSchedule):  # fmt: skip
+class _RangeSchedule(
+    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
+):
     """The sweep over `num_steps` steps from `first_step`, then held.
 
     As a `MomentumSchedule` it gives cyclical-momentum optimizers their
@@ -242,8 +243,15 @@ def lr_range_test(
         ValueError: For bad arguments, a model that is not compiled, or
             missing, empty or malformed data, before any weight changes.
     """
-    _check_arguments(start_lr, end_lr, num_steps, mode, smoothing,
-                     diverge_threshold, callbacks)  # fmt: skip
+    _check_arguments(
+        start_lr,
+        end_lr,
+        num_steps,
+        mode,
+        smoothing,
+        diverge_threshold,
+        callbacks,
+    )
     if not isinstance(model, keras.Model):
         raise ValueError(
             "Argument `model` must be a compiled `keras.Model`. "

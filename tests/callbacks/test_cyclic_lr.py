@@ -22,9 +22,16 @@ from tests.oracles import cyclical_reference
 
 def fit(model, clr, steps, epochs=1, **kwargs):
     x, y = unit_gradient_data(steps)
-    return model.fit(x, y, batch_size=2, epochs=epochs, shuffle=False,
-                     verbose=0, callbacks=[clr, *kwargs.pop("more", [])],
-                     **kwargs)  # fmt: skip
+    return model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=[clr, *kwargs.pop("more", [])],
+        **kwargs,
+    )
 
 
 def test_the_articles_snippet_runs_and_draws_the_triangle():
@@ -300,8 +307,9 @@ def test_backup_and_restore_resumes_the_cycle(tmp_path):
     # A fresh process would build all of this anew.
     model = unit_gradient_model(keras.optimizers.SGD(0.5))
     clr = keras_clr.CyclicLR(**CLR)
-    fit(model, clr, 4, epochs=3,
-        more=[keras.callbacks.BackupAndRestore(backup)])  # fmt: skip
+    fit(
+        model, clr, 4, epochs=3, more=[keras.callbacks.BackupAndRestore(backup)]
+    )
     expected = cyclical_reference(range(12), **CLR)
     assert clr.history["iterations"] == list(range(9, 13))
     np.testing.assert_allclose(clr.history["lr"], expected[8:], rtol=1e-6)

@@ -30,8 +30,15 @@ def clr_model(**compile_kwargs):
 
 def fit(model, callbacks, steps, epochs=1):
     x, y = unit_gradient_data(steps)
-    return model.fit(x, y, batch_size=2, epochs=epochs, shuffle=False,
-                     verbose=0, callbacks=callbacks)  # fmt: skip
+    return model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=callbacks,
+    )
 
 
 @pytest.mark.parametrize("steps_per_execution", SPE)

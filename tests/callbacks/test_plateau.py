@@ -22,8 +22,15 @@ def fit_with_plateau(plateau, epochs=4, steps=6, cls=None, **compile_kwargs):
     )
     logger = keras_clr.LearningRateLogger()
     x, y = unit_gradient_data(steps)
-    model.fit(x, y, batch_size=2, epochs=epochs, shuffle=False, verbose=0,
-              callbacks=[plateau, logger])  # fmt: skip
+    model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=[plateau, logger],
+    )
     return model, logger
 
 
@@ -91,8 +98,13 @@ def test_refuses_a_float_learning_rate_before_training():
     model = unit_gradient_model(keras.optimizers.SGD(0.1))
     x, y = unit_gradient_data(4)
     with pytest.raises(ValueError, match=r"needs an optimizer whose learning"):
-        model.fit(x, y, batch_size=2, verbose=0,
-                  callbacks=[keras_clr.ReduceLRBoundsOnPlateau()])  # fmt: skip
+        model.fit(
+            x,
+            y,
+            batch_size=2,
+            verbose=0,
+            callbacks=[keras_clr.ReduceLRBoundsOnPlateau()],
+        )
     assert final_weight(model) == 0.0
 
 
@@ -105,8 +117,15 @@ def test_works_with_the_cyclic_lr_shim_in_any_order(plateau_first):
     clr = keras_clr.CyclicLR(**CLR)
     x, y = unit_gradient_data(6)
     callbacks = [plateau, clr] if plateau_first else [clr, plateau]
-    model.fit(x, y, batch_size=2, epochs=3, shuffle=False, verbose=0,
-              callbacks=callbacks)  # fmt: skip
+    model.fit(
+        x,
+        y,
+        batch_size=2,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=callbacks,
+    )
     scale = np.repeat([1.0, 1.0, 0.5], 6)
     expected = cyclical_reference(range(18), **CLR) * scale
     np.testing.assert_allclose(clr.history["lr"], expected, rtol=1e-6)
@@ -179,8 +198,12 @@ def test_reduces_on_exactly_the_epochs_keras_does(seed):
 def test_the_first_epochs_as_keras_with_patience_zero_and_one():
     # Hand-checked against Keras' rule (wait >= patience).
     flat = [1.0] * 5
-    for patience, expected in ((0, [1, 2, 3, 4]), (1, [1, 2, 3, 4]),
-                               (2, [2, 4]), (3, [3])):  # fmt: skip
+    for patience, expected in (
+        (0, [1, 2, 3, 4]),
+        (1, [1, 2, 3, 4]),
+        (2, [2, 4]),
+        (3, [3]),
+    ):
         keras_epochs, ours, _, _ = run_twins(
             flat, "loss", patience=patience, factor=0.5
         )
@@ -219,8 +242,11 @@ def test_a_missing_metric_warns():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(factor=1.0), r"Argument `factor` must be in \(0, 1\)\. "
-         r"Received: factor=1\.0"),
+        (
+            dict(factor=1.0),
+            r"Argument `factor` must be in \(0, 1\)\. "
+            r"Received: factor=1\.0",
+        ),
         (dict(patience=-1), r"Argument `patience` must be an integer >= 0"),
         (dict(cooldown=1.5), r"Argument `cooldown` must be an integer"),
         (dict(mode="up"), r"Argument `mode` must be one of"),
@@ -230,7 +256,7 @@ def test_a_missing_metric_warns():
         (dict(monitor=""), r"Argument `monitor` must be a non-empty str"),
         (dict(verbose="yes"), r"Argument `verbose` must be"),
     ],
-)  # fmt: skip
+)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         keras_clr.ReduceLRBoundsOnPlateau(**kwargs)

@@ -75,18 +75,22 @@ def test_runs_follow_the_article():
     # epoch, 450 in 15 epochs.
     runs = {r.name: r for r in experiment.configurations(15, 60000)}
     assert list(runs) == [
-        "article_constant", "article_clr", "control_base_lr",
-        "relu_constant", "relu_clr", "relu_one_cycle", "relu_range_test_clr",
-    ]  # fmt: skip
+        "article_constant",
+        "article_clr",
+        "control_base_lr",
+        "relu_constant",
+        "relu_clr",
+        "relu_one_cycle",
+        "relu_range_test_clr",
+    ]
     assert runs["article_constant"].policy.describe() == ["constant", 0.1]
     assert runs["article_constant"].batch == 100
     assert runs["control_base_lr"].policy.describe() == ["constant", 0.001]
-    assert runs["relu_one_cycle"].policy.describe() == [
-        "one_cycle", 0.006, 450
-    ]  # fmt: skip
+    assert runs["relu_one_cycle"].policy.describe() == ["one_cycle", 0.006, 450]
     assert runs["relu_range_test_clr"].policy.describe() == [
-        "range_test_clr", 75
-    ]  # fmt: skip
+        "range_test_clr",
+        75,
+    ]
     assert {r.batch for n, r in runs.items() if n != "article_constant"} == {
         2000
     }
@@ -96,9 +100,11 @@ def test_runs_follow_the_article():
     )
     default = keras_clr.CyclicLR()
     assert learning_rate == 0.001
-    assert (callback.base_lr, callback.max_lr, callback.step_size) == (
-        default.base_lr, default.max_lr, default.step_size
-    ) == (0.001, 0.006, 2000)  # fmt: skip
+    assert (
+        (callback.base_lr, callback.max_lr, callback.step_size)
+        == (default.base_lr, default.max_lr, default.step_size)
+        == (0.001, 0.006, 2000)
+    )
 
 
 def test_machine_names_the_running_backend_only(monkeypatch):

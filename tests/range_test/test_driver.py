@@ -31,23 +31,34 @@ def test_everything_is_restored_bit_for_bit(ending, steps_per_execution):
         assert result.stopped_early is None
     elif ending == "diverged":
         result = keras_clr.lr_range_test(
-            model, x, y, start_lr=1.0, end_lr=1e7, diverge_threshold=1.5,
+            model,
+            x,
+            y,
+            start_lr=1.0,
+            end_lr=1e7,
+            diverge_threshold=1.5,
             **kwargs,
-        )  # fmt: skip
+        )
         assert result.stopped_early is not None
         assert len(result.losses) < 40 // steps_per_execution
     elif ending == "raised":
         with pytest.raises(RuntimeError, match="boom"):
             keras_clr.lr_range_test(
-                model, x, y, callbacks=[RaiseAt(8, RuntimeError("boom"))],
+                model,
+                x,
+                y,
+                callbacks=[RaiseAt(8, RuntimeError("boom"))],
                 **kwargs,
-            )  # fmt: skip
+            )
     else:
         with pytest.raises(KeyboardInterrupt):
             keras_clr.lr_range_test(
-                model, x, y, callbacks=[RaiseAt(8, KeyboardInterrupt())],
+                model,
+                x,
+                y,
+                callbacks=[RaiseAt(8, KeyboardInterrupt())],
                 **kwargs,
-            )  # fmt: skip
+            )
     assert_same_state(before, model)
     assert model.history is history and not model.stop_training
 
@@ -76,16 +87,25 @@ def test_every_step_applies_its_lr_in_the_graph(mode):
     recorder = WeightRecorder()
     x, y = unit_gradient_data(3)  # 3 batches of 2: the data is cycled
     result = keras_clr.lr_range_test(
-        model, x, y, batch_size=2, start_lr=1e-3, end_lr=1.0, num_steps=13,
-        mode=mode, callbacks=[recorder], verbose=0,
-    )  # fmt: skip
+        model,
+        x,
+        y,
+        batch_size=2,
+        start_lr=1e-3,
+        end_lr=1.0,
+        num_steps=13,
+        mode=mode,
+        callbacks=[recorder],
+        verbose=0,
+    )
     if mode == "exp":
         expected = np.geomspace(1e-3, 1.0, 13)
     else:
         expected = np.linspace(1e-3, 1.0, 13)
     weights = np.array([w for _, w in recorder.points])
-    np.testing.assert_allclose(-np.diff(weights, prepend=0.0), expected,
-                               rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        -np.diff(weights, prepend=0.0), expected, rtol=1e-5
+    )
     np.testing.assert_allclose(result.lrs, expected, rtol=1e-12)
     # The loss is w - y = 1e6 + w: known at every step.
     np.testing.assert_allclose(
@@ -137,9 +157,15 @@ def test_cyclical_momentum_holds_its_nominal_momentum(
     model = unit_gradient_model(optimizer)
     x, y = unit_gradient_data(4)
     result = keras_clr.lr_range_test(
-        model, x, y, batch_size=2, start_lr=1e-3, end_lr=1.0, num_steps=12,
+        model,
+        x,
+        y,
+        batch_size=2,
+        start_lr=1e-3,
+        end_lr=1.0,
+        num_steps=12,
         verbose=0,
-    )  # fmt: skip
+    )
     expected = unit_momentum_losses(max_momentum, np.geomspace(1e-3, 1, 12))
     np.testing.assert_allclose(result.losses, expected, rtol=1e-6)
     # base_momentum would give a curve far from this one.
@@ -172,28 +198,49 @@ def not_a_model():
 
 
 INVALID = [
-    (dict(start_lr=0.0), r"Argument `start_lr` must be > 0\. "
-     r"Received: start_lr=0\.0"),
+    (
+        dict(start_lr=0.0),
+        r"Argument `start_lr` must be > 0\. "
+        r"Received: start_lr=0\.0",
+    ),
     (dict(start_lr=float("nan")), r"`start_lr` must be a finite number"),
-    (dict(start_lr=1e-3, end_lr=1e-4), r"Argument `end_lr` must be > "
-     r"`start_lr`\. Received: start_lr=0\.001, end_lr=0\.0001"),
-    (dict(num_steps=1), r"Argument `num_steps` must be an integer >= 2\. "
-     r"Received: num_steps=1"),
-    (dict(num_steps=2**40), r"Argument `num_steps` must be <= 2147483647 "
-     r"\(MAX_NUM_STEPS, 2\*\*31 - 1\)\. Received: num_steps=1099511627776"),
+    (
+        dict(start_lr=1e-3, end_lr=1e-4),
+        r"Argument `end_lr` must be > "
+        r"`start_lr`\. Received: start_lr=0\.001, end_lr=0\.0001",
+    ),
+    (
+        dict(num_steps=1),
+        r"Argument `num_steps` must be an integer >= 2\. "
+        r"Received: num_steps=1",
+    ),
+    (
+        dict(num_steps=2**40),
+        r"Argument `num_steps` must be <= 2147483647 "
+        r"\(MAX_NUM_STEPS, 2\*\*31 - 1\)\. Received: num_steps=1099511627776",
+    ),
     (dict(mode="log"), r"Argument `mode` must be one of 'exp', 'linear'"),
     (dict(smoothing=1.0), r"Argument `smoothing` must be in \[0, 1\)"),
     (dict(diverge_threshold=1.0), r"`diverge_threshold` must be > 1\."),
     (dict(batch_size=0), r"Argument `batch_size` must be > 0"),
     (dict(callbacks=print), r"Argument `callbacks` must be a list of"),
-    (dict(x=None), r"Argument `x` must be given: the range test trains on "
-     r"NumPy arrays"),
-    (dict(x="abc"), r"Argument `x` must be NumPy arrays .* an array of "
-     r"numbers with a batch axis"),
+    (
+        dict(x=None),
+        r"Argument `x` must be given: the range test trains on "
+        r"NumPy arrays",
+    ),
+    (
+        dict(x="abc"),
+        r"Argument `x` must be NumPy arrays .* an array of "
+        r"numbers with a batch axis",
+    ),
     (dict(x=np.zeros((0, 8), "float32")), r"Argument `x` is empty"),
-    (dict(y=np.zeros((3, 1), "float32")), r"same length\. Received: "
-     r"len\(x\)=512, len\(y\)=3"),
-]  # fmt: skip
+    (
+        dict(y=np.zeros((3, 1), "float32")),
+        r"same length\. Received: "
+        r"len\(x\)=512, len\(y\)=3",
+    ),
+]
 
 
 @pytest.mark.parametrize("kwargs, message", INVALID)

@@ -97,9 +97,16 @@ def assert_twins_train_alike(
     untested = twin(make_optimizer, run_eagerly=run_eagerly)
     x, y = task(64, seed=0)
     keras_clr.lr_range_test(
-        tested, x, y, batch_size=16, num_steps=6, start_lr=1e-4, end_lr=1.0,
-        verbose=0, **(range_test_kwargs or {}),
-    )  # fmt: skip
+        tested,
+        x,
+        y,
+        batch_size=16,
+        num_steps=6,
+        start_lr=1e-4,
+        end_lr=1.0,
+        verbose=0,
+        **(range_test_kwargs or {}),
+    )
     more_x, more_y = task(48, seed=2)
     histories = [
         model.fit(more_x, more_y, batch_size=16, shuffle=False, verbose=0)

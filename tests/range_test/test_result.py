@@ -29,8 +29,10 @@ def test_steepest_is_the_default_everywhere():
     assert result.suggest_bounds() == (LRS[20] / 4, LRS[20])
     clr = result.cyclical_learning_rate(step_size=500, mode="triangular2")
     assert (clr.base_lr, clr.max_lr, clr.step_size) == (
-        LRS[20] / 4, LRS[20], 500,
-    )  # fmt: skip
+        LRS[20] / 4,
+        LRS[20],
+        500,
+    )
     one = result.one_cycle(total_steps=1000)
     assert (one.max_lr, one.total_steps) == (LRS[20], 1000)
 
@@ -57,11 +59,14 @@ def test_unknown_rule_and_too_few_points():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(lrs=[1, 2], losses=[1.0]), r"same length\. Received: "
-         r"len\(lrs\)=2, len\(losses\)=1"),
+        (
+            dict(lrs=[1, 2], losses=[1.0]),
+            r"same length\. Received: "
+            r"len\(lrs\)=2, len\(losses\)=1",
+        ),
         (dict(smoothing=1.0), r"`smoothing` must be in \[0, 1\)"),
     ],
-)  # fmt: skip
+)
 def test_constructor_checks(kwargs, message):
     kwargs = {"lrs": [1, 2], "losses": [1.0, 2.0], **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -86,8 +91,9 @@ def test_json_round_trip_is_standard_json_with_null(tmp_path):
     assert loaded.losses[:45] == result.losses[:45]
     assert all(math.isnan(v) for v in loaded.losses[45:50])
     assert (loaded.smoothing, loaded.stopped_early) == (
-        0.5, "the loss became inf",
-    )  # fmt: skip
+        0.5,
+        "the loss became inf",
+    )
     assert loaded.suggestions == result.suggestions
 
 
@@ -118,17 +124,27 @@ BAD_FILES = [
     ('{"lrs": [0.1, 0.2], "losses": [1.0,', "not valid JSON or is truncated"),
     ("[1, 2]", "expected a JSON object, found list"),
     ('{"lrs": [0.1], "smoothing": 0.9}', "missing key\\(s\\) 'losses'"),
-    ('{"lrs": [0.1, 0.2], "losses": [1.0], "smoothing": 0.9}',
-     "'lrs' has 2 values but 'losses' has 1"),
-    ('{"lrs": "x", "losses": [], "smoothing": 0.9}',
-     "'lrs' must be a list, found str"),
-    ('{"lrs": [0.1], "losses": ["a"], "smoothing": 0.9}',
-     "'losses'\\[0\\] is not a number or null: 'a'"),
-    ('{"lrs": [0.1], "losses": [1.0], "smoothing": 1}',
-     "'smoothing' must be in \\[0, 1\\), found 1"),
-    ('{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5, '
-     '"stopped_early": 3}', "'stopped_early' must be a string or null"),
-]  # fmt: skip
+    (
+        '{"lrs": [0.1, 0.2], "losses": [1.0], "smoothing": 0.9}',
+        "'lrs' has 2 values but 'losses' has 1",
+    ),
+    (
+        '{"lrs": "x", "losses": [], "smoothing": 0.9}',
+        "'lrs' must be a list, found str",
+    ),
+    (
+        '{"lrs": [0.1], "losses": ["a"], "smoothing": 0.9}',
+        "'losses'\\[0\\] is not a number or null: 'a'",
+    ),
+    (
+        '{"lrs": [0.1], "losses": [1.0], "smoothing": 1}',
+        "'smoothing' must be in \\[0, 1\\), found 1",
+    ),
+    (
+        '{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5, "stopped_early": 3}',
+        "'stopped_early' must be a string or null",
+    ),
+]
 
 
 @pytest.mark.parametrize("text, what", BAD_FILES)
@@ -156,8 +172,10 @@ def test_plot_draws_curve_and_marks_each_rule(tmp_path):
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels[:2] == ["loss", "smoothed loss"]
     assert [label.split(":")[0] for label in labels[2:]] == [
-        "steepest (default)", "valley", "minimum_over_10",
-    ]  # fmt: skip
+        "steepest (default)",
+        "valley",
+        "minimum_over_10",
+    ]
     marker = ax.get_lines()[2]
     assert marker.get_xdata()[0] == LRS[20]
     new = keras_clr.plot_range_test(result)  # a new pyplot figure

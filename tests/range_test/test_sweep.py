@@ -21,8 +21,9 @@ def test_steps_past_the_end_hold_the_last_lr():
 
 def test_only_the_recorded_steps_are_computed():
     # A sweep of 2**31 - 1 steps: three values, not one per step.
-    lrs = _sweep.recorded_lrs([0, 2**30, 2**31 - 2], 1e-7, 10.0, 2**31 - 1,
-                              "exp")  # fmt: skip
+    lrs = _sweep.recorded_lrs(
+        [0, 2**30, 2**31 - 2], 1e-7, 10.0, 2**31 - 1, "exp"
+    )
     assert lrs.shape == (3,)
     np.testing.assert_allclose(lrs[[0, 2]], [1e-7, 10.0], rtol=1e-12)
     # Half way in log space: the geometric mean.

@@ -265,23 +265,41 @@ def test_get_config_is_tf_addons_signature():
 
 
 INVALID = [
-    (dict(scale_fn=lambda x: 1.0), r"`scale_fn` cannot be a lambda.*"
-     r"register_keras_serializable"),
+    (
+        dict(scale_fn=lambda x: 1.0),
+        r"`scale_fn` cannot be a lambda.*"
+        r"register_keras_serializable",
+    ),
     (dict(scale_fn=None), r"Argument `scale_fn` is required"),
-    (dict(step_size=0), r"Argument `step_size` must be > 0\. "
-     r"Received: step_size=0"),
+    (
+        dict(step_size=0),
+        r"Argument `step_size` must be > 0\. "
+        r"Received: step_size=0",
+    ),
     (dict(step_size=float("inf")), r"`step_size` must be a finite number"),
-    (dict(step_size=2.0**63), r"Argument `step_size` must be at most "
-     r"2\*\*63 - 1"),
-    (dict(maximal_learning_rate=1e39), r"Argument `maximal_learning_rate` "
-     r"must be finite in float32"),
-    (dict(initial_learning_rate=0.5, maximal_learning_rate=0.1),
-     r"Argument `maximal_learning_rate` must be >= `initial_learning_rate`\. "
-     r"Received: initial_learning_rate=0\.5, maximal_learning_rate=0\.1"),
-    (dict(scale_mode="epoch"), r"Argument `scale_mode` must be one of "
-     r"'cycle', 'iterations'\. Received: scale_mode='epoch'"),
+    (
+        dict(step_size=2.0**63),
+        r"Argument `step_size` must be at most "
+        r"2\*\*63 - 1",
+    ),
+    (
+        dict(maximal_learning_rate=1e39),
+        r"Argument `maximal_learning_rate` "
+        r"must be finite in float32",
+    ),
+    (
+        dict(initial_learning_rate=0.5, maximal_learning_rate=0.1),
+        r"Argument `maximal_learning_rate` must be >= "
+        r"`initial_learning_rate`\. "
+        r"Received: initial_learning_rate=0\.5, maximal_learning_rate=0\.1",
+    ),
+    (
+        dict(scale_mode="epoch"),
+        r"Argument `scale_mode` must be one of "
+        r"'cycle', 'iterations'\. Received: scale_mode='epoch'",
+    ),
     (dict(name=3), r"Argument `name` must be a non-empty string"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("kwargs, message", INVALID)

@@ -46,9 +46,18 @@ def test_hand_values_at_start_peaks_and_second_cycle():
     schedule = keras_clr.CyclicalLearningRate()  # 0.001 .. 0.006, 2000
     steps = [0, 1, 1000, 1999, 2000, 2001, 3000, 4000, 5000, 6000, 8000]
     expected = [
-        0.001, 0.0010025, 0.0035, 0.0059975, 0.006, 0.0059975,
-        0.0035, 0.001, 0.0035, 0.006, 0.001,
-    ]  # fmt: skip
+        0.001,
+        0.0010025,
+        0.0035,
+        0.0059975,
+        0.006,
+        0.0059975,
+        0.0035,
+        0.001,
+        0.0035,
+        0.006,
+        0.001,
+    ]
     np.testing.assert_allclose(values(schedule, steps), expected, rtol=1e-6)
 
 
@@ -287,56 +296,110 @@ class _UnregisteredPolicy(keras_clr.ScalePolicy):
 
 
 INVALID = [
-    (dict(base_lr=-0.1), r"Argument `base_lr` must be >= 0\. "
-     r"Received: base_lr=-0\.1"),
-    (dict(base_lr=float("nan")), r"`base_lr` must be a finite number\. "
-     r"Received: base_lr=nan"),
+    (
+        dict(base_lr=-0.1),
+        r"Argument `base_lr` must be >= 0\. "
+        r"Received: base_lr=-0\.1",
+    ),
+    (
+        dict(base_lr=float("nan")),
+        r"`base_lr` must be a finite number\. "
+        r"Received: base_lr=nan",
+    ),
     (dict(base_lr="0.1"), r"`base_lr` must be a finite number"),
-    (dict(max_lr=float("inf")), r"`max_lr` must be a finite number\. "
-     r"Received: max_lr=inf"),
-    (dict(base_lr=0.01, max_lr=0.001), r"Argument `max_lr` must be >= "
-     r"`base_lr`\. Received: base_lr=0\.01, max_lr=0\.001"),
-    (dict(step_size=0), r"Argument `step_size` must be > 0\. "
-     r"Received: step_size=0"),
+    (
+        dict(max_lr=float("inf")),
+        r"`max_lr` must be a finite number\. "
+        r"Received: max_lr=inf",
+    ),
+    (
+        dict(base_lr=0.01, max_lr=0.001),
+        r"Argument `max_lr` must be >= "
+        r"`base_lr`\. Received: base_lr=0\.01, max_lr=0\.001",
+    ),
+    (
+        dict(step_size=0),
+        r"Argument `step_size` must be > 0\. "
+        r"Received: step_size=0",
+    ),
     (dict(step_size=-5), r"Received: step_size=-5"),
-    (dict(step_size=2.5), r"`step_size` must be an integer.*"
-     r"Received: step_size=2\.5"),
+    (
+        dict(step_size=2.5),
+        r"`step_size` must be an integer.*"
+        r"Received: step_size=2\.5",
+    ),
     (dict(step_size=True), r"`step_size` must be a finite number"),
     (dict(step_size=None), r"Received: step_size=None"),
-    (dict(step_size_down=0), r"Argument `step_size_down` must be > 0\. "
-     r"Received: step_size_down=0"),
-    (dict(mode="triangle"), r"Argument `mode` must be one of 'triangular', "
-     r"'triangular2', 'exp_range'\. Received: mode='triangle'"),
-    (dict(scale_mode="epoch"), r"Argument `scale_mode` must be one of "
-     r"'cycle', 'iterations'\. Received: scale_mode='epoch'"),
-    (dict(gamma=0.0), r"Argument `gamma` must be in \(0, 1\]\. "
-     r"Received: gamma=0\.0"),
+    (
+        dict(step_size_down=0),
+        r"Argument `step_size_down` must be > 0\. "
+        r"Received: step_size_down=0",
+    ),
+    (
+        dict(mode="triangle"),
+        r"Argument `mode` must be one of 'triangular', "
+        r"'triangular2', 'exp_range'\. Received: mode='triangle'",
+    ),
+    (
+        dict(scale_mode="epoch"),
+        r"Argument `scale_mode` must be one of "
+        r"'cycle', 'iterations'\. Received: scale_mode='epoch'",
+    ),
+    (
+        dict(gamma=0.0),
+        r"Argument `gamma` must be in \(0, 1\]\. "
+        r"Received: gamma=0\.0",
+    ),
     (dict(gamma=1.01), r"Received: gamma=1\.01"),
     (dict(gamma=float("nan")), r"`gamma` must be a finite number"),
-    (dict(scale_fn=lambda x: 1.0), r"`scale_fn` cannot be a lambda.*"
-     r"register_keras_serializable"),
-    (dict(scale_fn=_unregistered), r"`scale_fn` is not registered.*"
-     r"register_keras_serializable"),
+    (
+        dict(scale_fn=lambda x: 1.0),
+        r"`scale_fn` cannot be a lambda.*"
+        r"register_keras_serializable",
+    ),
+    (
+        dict(scale_fn=_unregistered),
+        r"`scale_fn` is not registered.*"
+        r"register_keras_serializable",
+    ),
     (dict(scale_fn=_UnregisteredPolicy()), r"`scale_fn` is not registered"),
     (dict(scale_fn=0.5), r"`scale_fn` must be a callable"),
     (dict(scale_fn=policies.StepDown), r"`scale_fn` must be a callable"),
     (dict(name=""), r"Argument `name` must be a non-empty string"),
-    (dict(max_lr=1e39), r"Argument `max_lr` must be finite in float32 .*"
-     r"Received: max_lr=1e\+39"),
+    (
+        dict(max_lr=1e39),
+        r"Argument `max_lr` must be finite in float32 .*"
+        r"Received: max_lr=1e\+39",
+    ),
     (dict(base_lr=-1e39), r"Argument `base_lr` must be finite in float32"),
-    (dict(step_size=2**63), r"Argument `step_size` must be at most "
-     r"2\*\*63 - 1.* Received: step_size=9223372036854775808"),
+    (
+        dict(step_size=2**63),
+        r"Argument `step_size` must be at most "
+        r"2\*\*63 - 1.* Received: step_size=9223372036854775808",
+    ),
     (dict(step_size_down=2.0**64), r"`step_size_down` must be at most"),
-    (dict(mode=ops.convert_to_tensor(1.0)), r"Argument `mode` must be one "
-     r"of 'triangular', 'triangular2', 'exp_range'\. Received: mode=.* of "
-     r"type"),
-    (dict(mode=None), r"Argument `mode` must be one of .*Received: "
-     r"mode=None of type NoneType"),
-    (dict(scale_mode=ops.convert_to_tensor(1)), r"Argument `scale_mode` "
-     r"must be one of 'cycle', 'iterations'\. Received: .* of type"),
-    (dict(name=ops.convert_to_tensor(1)), r"Argument `name` must be a "
-     r"non-empty string"),
-]  # fmt: skip
+    (
+        dict(mode=ops.convert_to_tensor(1.0)),
+        r"Argument `mode` must be one "
+        r"of 'triangular', 'triangular2', 'exp_range'\. Received: mode=.* of "
+        r"type",
+    ),
+    (
+        dict(mode=None),
+        r"Argument `mode` must be one of .*Received: "
+        r"mode=None of type NoneType",
+    ),
+    (
+        dict(scale_mode=ops.convert_to_tensor(1)),
+        r"Argument `scale_mode` "
+        r"must be one of 'cycle', 'iterations'\. Received: .* of type",
+    ),
+    (
+        dict(name=ops.convert_to_tensor(1)),
+        r"Argument `name` must be a "
+        r"non-empty string",
+    ),
+]
 
 
 @pytest.mark.parametrize("kwargs, message", INVALID)

@@ -19,18 +19,26 @@ from tests.schedules.conftest import values
 # PyTorch's OneCycleLR test vectors (test/optim/test_lrscheduler.py).
 def test_pytorch_two_phase_linear_vector():
     schedule = keras_clr.OneCycle(
-        max_lr=25, total_steps=10, div_factor=25, final_div_factor=2,
+        max_lr=25,
+        total_steps=10,
+        div_factor=25,
+        final_div_factor=2,
         anneal_strategy="linear",
-    )  # fmt: skip
+    )
     expected = [1, 13, 25, 21.5, 18, 14.5, 11, 7.5, 4, 0.5]
     np.testing.assert_allclose(values(schedule, range(10)), expected, rtol=1e-6)
 
 
 def test_pytorch_three_phase_linear_vector():
     schedule = keras_clr.OneCycle(
-        max_lr=25, total_steps=10, pct_start=0.4, div_factor=25,
-        final_div_factor=4, anneal_strategy="linear", three_phase=True,
-    )  # fmt: skip
+        max_lr=25,
+        total_steps=10,
+        pct_start=0.4,
+        div_factor=25,
+        final_div_factor=4,
+        anneal_strategy="linear",
+        three_phase=True,
+    )
     expected = [1, 9, 17, 25, 17, 9, 1, 0.75, 0.5, 0.25]
     np.testing.assert_allclose(values(schedule, range(10)), expected, rtol=1e-6)
 
@@ -40,9 +48,12 @@ def test_cosine_anneal_hand_values():
     # over steps 1..7, so steps 3, 4, 5 sit at 1/3, 1/2, 2/3 of it, where
     # (1 + cos(pi f)) / 2 is 3/4, 1/2, 1/4.
     schedule = keras_clr.OneCycle(
-        max_lr=1.0, total_steps=8, pct_start=0.25, div_factor=10,
+        max_lr=1.0,
+        total_steps=8,
+        pct_start=0.25,
+        div_factor=10,
         final_div_factor=10,
-    )  # fmt: skip
+    )
     expected = {
         0: 0.1,
         1: 1.0,
@@ -58,9 +69,13 @@ def test_cosine_anneal_hand_values():
 def test_three_phase_cosine_midpoints():
     # Up over steps 0..4, down over 4..8, final anneal over 8..19.
     schedule = keras_clr.OneCycle(
-        max_lr=2.0, total_steps=20, pct_start=0.25, div_factor=4,
-        final_div_factor=5, three_phase=True,
-    )  # fmt: skip
+        max_lr=2.0,
+        total_steps=20,
+        pct_start=0.25,
+        div_factor=4,
+        final_div_factor=5,
+        three_phase=True,
+    )
     got = values(schedule, [0, 2, 4, 6, 8, 19])
     np.testing.assert_allclose(got, [0.5, 1.25, 2.0, 1.25, 0.5, 0.1], rtol=1e-6)
 
@@ -69,9 +84,13 @@ def test_fractional_warmup_end():
     # pct_start * total_steps = 2.5: the warm-up ends at step 1.5, as in
     # PyTorch, so step 1 is 2/3 of the way up and step 2 is 1/15 down.
     schedule = keras_clr.OneCycle(
-        max_lr=25, total_steps=10, pct_start=0.25, div_factor=25,
-        final_div_factor=2, anneal_strategy="linear",
-    )  # fmt: skip
+        max_lr=25,
+        total_steps=10,
+        pct_start=0.25,
+        div_factor=25,
+        final_div_factor=2,
+        anneal_strategy="linear",
+    )
     got = values(schedule, [0, 1, 2, 9])
     np.testing.assert_allclose(got, [1, 17, 25 - 24.5 / 15, 0.5], rtol=1e-6)
 
@@ -148,12 +167,22 @@ def random_configs(seed, count):
 
 FINAL_DIV_1E5 = [
     dict(max_lr=0.1, total_steps=1000, final_div_factor=1e5),
-    dict(max_lr=0.1, total_steps=1000, final_div_factor=1e5,
-         anneal_strategy="linear"),
-    dict(max_lr=3.0, total_steps=977, pct_start=0.25, div_factor=7.0,
-         final_div_factor=1e5, three_phase=True),
+    dict(
+        max_lr=0.1,
+        total_steps=1000,
+        final_div_factor=1e5,
+        anneal_strategy="linear",
+    ),
+    dict(
+        max_lr=3.0,
+        total_steps=977,
+        pct_start=0.25,
+        div_factor=7.0,
+        final_div_factor=1e5,
+        three_phase=True,
+    ),
     dict(max_lr=0.1, total_steps=100),  # PyTorch's defaults.
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -193,40 +222,65 @@ def test_momentum_float32_exact():
     # Momentum anneals 0.95 -> 0.85 -> 0.95: a one-cycle "LR" peaking at
     # 0.85 that starts and ends at 0.95.
     expected = [
-        one_cycle_reference(s, 0.85, 1000, div_factor=0.85 / 0.95,
-                            final_div_factor=1.0)
+        one_cycle_reference(
+            s, 0.85, 1000, div_factor=0.85 / 0.95, final_div_factor=1.0
+        )
         for s in range(1000)
-    ]  # fmt: skip
+    ]
     np.testing.assert_allclose(got, expected, rtol=2e-7)
 
 
 INVALID = [
-    (dict(total_steps=0), r"Argument `total_steps` must be > 0\. "
-     r"Received: total_steps=0"),
+    (
+        dict(total_steps=0),
+        r"Argument `total_steps` must be > 0\. "
+        r"Received: total_steps=0",
+    ),
     (dict(total_steps=10.5), r"Received: total_steps=10\.5"),
     (dict(max_lr=0.0), r"Argument `max_lr` must be > 0\. Received: max_lr=0"),
     (dict(max_lr=float("nan")), r"`max_lr` must be a finite number"),
-    (dict(pct_start=0.0), r"Argument `pct_start` must be in \(0, 1\)\. "
-     r"Received: pct_start=0\.0"),
+    (
+        dict(pct_start=0.0),
+        r"Argument `pct_start` must be in \(0, 1\)\. "
+        r"Received: pct_start=0\.0",
+    ),
     (dict(pct_start=1.0), r"Received: pct_start=1\.0"),
-    (dict(anneal_strategy="cosine"), r"Argument `anneal_strategy` must be "
-     r"one of 'cos', 'linear'\. Received: anneal_strategy='cosine'"),
-    (dict(div_factor=0), r"Argument `div_factor` must be > 0\. "
-     r"Received: div_factor=0"),
+    (
+        dict(anneal_strategy="cosine"),
+        r"Argument `anneal_strategy` must be "
+        r"one of 'cos', 'linear'\. Received: anneal_strategy='cosine'",
+    ),
+    (
+        dict(div_factor=0),
+        r"Argument `div_factor` must be > 0\. "
+        r"Received: div_factor=0",
+    ),
     (dict(final_div_factor=-1.0), r"Argument `final_div_factor` must be > 0"),
     (dict(three_phase="yes"), r"`three_phase` must be True or False"),
-    (dict(three_phase=True, pct_start=0.5), r"With `three_phase=True`, "
-     r"argument `pct_start` must be < 0\.5"),
+    (
+        dict(three_phase=True, pct_start=0.5),
+        r"With `three_phase=True`, "
+        r"argument `pct_start` must be < 0\.5",
+    ),
     (dict(max_lr=1e39), r"Argument `max_lr` must be finite in float32"),
     (dict(div_factor=1e-300), r"Argument `div_factor` is too small"),
-    (dict(final_div_factor=1e-300), r"Argument `final_div_factor` is too "
-     r"small"),
-    (dict(total_steps=2**63), r"Argument `total_steps` must be at most "
-     r"2\*\*63 - 1"),
-    (dict(anneal_strategy=b"cos"), r"Argument `anneal_strategy` must be "
-     r"one of 'cos', 'linear'\. Received: anneal_strategy=b'cos' of type "
-     r"bytes"),
-]  # fmt: skip
+    (
+        dict(final_div_factor=1e-300),
+        r"Argument `final_div_factor` is too "
+        r"small",
+    ),
+    (
+        dict(total_steps=2**63),
+        r"Argument `total_steps` must be at most "
+        r"2\*\*63 - 1",
+    ),
+    (
+        dict(anneal_strategy=b"cos"),
+        r"Argument `anneal_strategy` must be "
+        r"one of 'cos', 'linear'\. Received: anneal_strategy=b'cos' of type "
+        r"bytes",
+    ),
+]
 
 
 @pytest.mark.parametrize("kwargs, message", INVALID)
@@ -240,20 +294,25 @@ def test_invalid_arguments(kwargs, message):
 def test_fit_applies_every_step_and_holds_after_the_end(jit_compile):
     # The PyTorch two-phase vector, scaled by 1/100, then the held minimum.
     schedule = keras_clr.OneCycle(
-        max_lr=0.25, total_steps=10, div_factor=25, final_div_factor=2,
+        max_lr=0.25,
+        total_steps=10,
+        div_factor=25,
+        final_div_factor=2,
         anneal_strategy="linear",
-    )  # fmt: skip
+    )
     model = unit_gradient_model(
         keras.optimizers.SGD(learning_rate=schedule), jit_compile=jit_compile
     )
     recorder = WeightRecorder()
     x, y = unit_gradient_data(14)
-    model.fit(x, y, batch_size=2, shuffle=False, verbose=0,
-              callbacks=[recorder])  # fmt: skip
+    model.fit(
+        x, y, batch_size=2, shuffle=False, verbose=0, callbacks=[recorder]
+    )
     lrs = np.array([1, 13, 25, 21.5, 18, 14.5, 11, 7.5, 4] + [0.5] * 5) / 100
     weights = [w for _, w in recorder.points]
     np.testing.assert_allclose(weights, -np.cumsum(lrs), rtol=1e-5)
     assert math.isclose(
-        float(ops.convert_to_numpy(model.optimizer.learning_rate)), 0.005,
+        float(ops.convert_to_numpy(model.optimizer.learning_rate)),
+        0.005,
         rel_tol=1e-6,
-    )  # fmt: skip
+    )

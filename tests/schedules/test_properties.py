@@ -155,9 +155,13 @@ def test_addons_classes(
     kwargs = dict(scale_mode=scale_mode)
     if kind == "exp":
         kwargs["gamma"] = gamma
-    schedule = construct(cls, initial_learning_rate=initial,
-                         maximal_learning_rate=maximal, step_size=step_size,
-                         **kwargs)  # fmt: skip
+    schedule = construct(
+        cls,
+        initial_learning_rate=initial,
+        maximal_learning_rate=maximal,
+        step_size=step_size,
+        **kwargs,
+    )
     if schedule is None:
         return
     assert 0 <= initial <= maximal and step_size > 0
@@ -209,9 +213,11 @@ def test_one_cycle(
 def test_adjusted_schedule(scale, start_step, step_list):
     inner = keras_clr.CyclicalLearningRate(0.001, 0.006, 50)
     schedule = construct(
-        keras_clr.AdjustedSchedule, schedule=inner, scale=scale,
+        keras_clr.AdjustedSchedule,
+        schedule=inner,
+        scale=scale,
         start_step=start_step,
-    )  # fmt: skip
+    )
     if schedule is None:
         return
     assume(0.006 * scale < 3e38)
@@ -223,12 +229,18 @@ def test_adjusted_schedule(scale, start_step, step_list):
     [
         dict(base_lr=0.0, max_lr=3.4e38, step_size=1),
         dict(base_lr=1e-45, max_lr=1e-45, step_size=2**62),
-        dict(base_lr=0.5, max_lr=1.0, step_size=1, mode="exp_range",
-             gamma=5e-324),
-        dict(base_lr=0.5, max_lr=1.0, step_size=2**31 - 1,
-             mode="triangular2", step_size_down=2**63 - 2**31),
+        dict(
+            base_lr=0.5, max_lr=1.0, step_size=1, mode="exp_range", gamma=5e-324
+        ),
+        dict(
+            base_lr=0.5,
+            max_lr=1.0,
+            step_size=2**31 - 1,
+            mode="triangular2",
+            step_size_down=2**63 - 2**31,
+        ),
     ],
-)  # fmt: skip
+)
 def test_extreme_accepted_configurations(kwargs):
     schedule = keras_clr.CyclicalLearningRate(**kwargs)
     step_list = [0, 1, 2, 3, 2**20, INT_MAX - 1, INT_MAX]
@@ -256,9 +268,14 @@ def test_valid_cyclical_configurations(
 ):
     assume(gamma > 0)
     schedule = keras_clr.CyclicalLearningRate(
-        bounds[0], bounds[1], step_size, mode, gamma,
-        scale_mode=scale_mode, step_size_down=step_size_down,
-    )  # fmt: skip
+        bounds[0],
+        bounds[1],
+        step_size,
+        mode,
+        gamma,
+        scale_mode=scale_mode,
+        step_size_down=step_size_down,
+    )
     within(evaluate(schedule, step_list), *bounds)
 
 
@@ -316,8 +333,13 @@ def test_valid_one_cycle_configurations(
     assume(max_lr / div_factor < 3e38)
     assume(max_lr / (div_factor * final_div_factor) < 3e38)
     schedule = keras_clr.OneCycle(
-        max_lr, total_steps, pct_start, anneal_strategy, div_factor,
-        final_div_factor, three_phase,
-    )  # fmt: skip
+        max_lr,
+        total_steps,
+        pct_start,
+        anneal_strategy,
+        div_factor,
+        final_div_factor,
+        three_phase,
+    )
     values = (schedule.initial_lr, schedule.max_lr, schedule.min_lr)
     within(evaluate(schedule, step_list), min(values), max(values))

@@ -44,15 +44,21 @@ CASES = [
     (
         kt.CyclicalLearningRate,
         keras_clr.CyclicalLearningRate,
-        dict(base_lr=0.0, max_lr=1.0, step_size=10, mode="exp_range",
-             gamma=0.5),
+        dict(
+            base_lr=0.0, max_lr=1.0, step_size=10, mode="exp_range", gamma=0.5
+        ),
         {10: 0.5**10, 5: 0.5 * 0.5**5},
     ),
     (
         kt.OneCycle,
         keras_clr.OneCycle,
-        dict(max_lr=25.0, total_steps=10, div_factor=25.0,
-             final_div_factor=2.0, anneal_strategy="linear"),
+        dict(
+            max_lr=25.0,
+            total_steps=10,
+            div_factor=25.0,
+            final_div_factor=2.0,
+            anneal_strategy="linear",
+        ),
         {0: 1.0, 1: 13.0, 2: 25.0, 3: 21.5, 8: 4.0, 9: 0.5, 50: 0.5},
     ),
     (
@@ -60,32 +66,42 @@ CASES = [
         # 1 - |step / 2.5 - 2 * cycle + 1|, times (1/3)**(cycle - 1).
         kt_addons.CyclicalLearningRate,
         keras_clr.addons.CyclicalLearningRate,
-        dict(initial_learning_rate=0.0, maximal_learning_rate=1.0,
-             step_size=2.5, scale_fn=_thirds),
+        dict(
+            initial_learning_rate=0.0,
+            maximal_learning_rate=1.0,
+            step_size=2.5,
+            scale_fn=_thirds,
+        ),
         {0: 0.0, 1: 0.4, 2: 0.8, 3: 0.8, 5: 0.0, 6: 0.4 / 3.0},
     ),
     (
         kt.TriangularCyclicalLearningRate,
         keras_clr.addons.TriangularCyclicalLearningRate,
-        dict(initial_learning_rate=0.1, maximal_learning_rate=1.0,
-             step_size=40),
+        dict(
+            initial_learning_rate=0.1, maximal_learning_rate=1.0, step_size=40
+        ),
         {20: 0.55, 40: 1.0, 80: 0.1},
     ),
     (
         kt.Triangular2CyclicalLearningRate,
         keras_clr.addons.Triangular2CyclicalLearningRate,
-        dict(initial_learning_rate=0.1, maximal_learning_rate=1.0,
-             step_size=30),
+        dict(
+            initial_learning_rate=0.1, maximal_learning_rate=1.0, step_size=30
+        ),
         {30: 1.0, 90: 0.55, 150: 0.325},
     ),
     (
         kt.ExponentialCyclicalLearningRate,
         keras_clr.addons.ExponentialCyclicalLearningRate,
-        dict(initial_learning_rate=0.0, maximal_learning_rate=1.0,
-             step_size=10, gamma=0.5),
+        dict(
+            initial_learning_rate=0.0,
+            maximal_learning_rate=1.0,
+            step_size=10,
+            gamma=0.5,
+        ),
         {10: 0.5**10},
     ),
-]  # fmt: skip
+]
 IDS = [f"{case[0].__name__}-{i}" for i, case in enumerate(CASES)]
 
 
