@@ -30,6 +30,7 @@ them).
 """
 
 import keras
+import numpy as np
 
 from keras_clr import _validation
 from keras_clr.schedules._ops import json_number as _json_number
@@ -61,6 +62,13 @@ class _AddonsSchedule(_CyclicalSchedule):
             self.maximal_learning_rate,
         )
         _validation.check_positive_steps("step_size", self.step_size)
+        if float(np.float32(self.step_size)) < np.finfo(np.float32).tiny:
+            # It would be 0 (or subnormal, flushed to 0) in float32.
+            raise ValueError(
+                "Argument `step_size` must be at least the smallest normal "
+                f"float32, {np.finfo(np.float32).tiny}. "
+                f"Received: step_size={self.step_size}"
+            )
         _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
         _validation.check_name("name", self.name)
         scale = self._scale if scale_fn is None else "fn"

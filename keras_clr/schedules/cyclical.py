@@ -115,6 +115,12 @@ class _Cycle:
         falling = (period - position) / _constant(self.down / q, wide)
         up = _constant(self.up / q, wide)
         height = ops.where(position <= up, rising, falling)
+        # Near the counter's top, float32 (JAX without x64) can put the
+        # position a rounding outside [0, period]: keep the height in
+        # [0, 1], so the LR never leaves its bounds.
+        one = ops.ones_like(height)
+        height = ops.where(height > one, one, height)
+        height = ops.where(height < zero, zero, height)
         return ops.cast(height, dtype), cycle if need_cycle else None
 
 
