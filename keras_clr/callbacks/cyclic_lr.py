@@ -7,12 +7,13 @@ import keras
 
 from keras_clr import _keras
 from keras_clr import _validation
-from keras_clr.callbacks import _classic_schedule
+from keras_clr import addons
 from keras_clr.callbacks.lr_logger import LearningRateLogger
 from keras_clr.schedules.adjusted import AdjustedSchedule
 from keras_clr.schedules.cyclical import MODES
 from keras_clr.schedules.cyclical import SCALE_MODES
 from keras_clr.schedules.cyclical import CyclicalLearningRate
+from keras_clr.schedules.cyclical import check_bounds
 
 SCHEDULE_NAME = "CyclicLR"
 """The name of the schedule `CyclicLR` installs (how a later one knows it)."""
@@ -174,13 +175,16 @@ class CyclicLR(keras.callbacks.Callback):
                 **kwargs, scale_mode=self.scale_mode if self.scale_fn else None
             )
         else:
-            scale_mode = self.scale_mode
-            if not self.scale_fn:
-                scale_mode = (
-                    "iterations" if self.mode == "exp_range" else "cycle"
-                )
-            schedule = _classic_schedule.FractionalCyclicalLearningRate(
-                **kwargs, scale_mode=scale_mode
+            # A fractional step size, as the classic callback (and TF
+            # Addons) allow: the keras_clr.addons classes place it exactly.
+            schedule = _fractional_schedule(
+                base_lr,
+                max_lr,
+                step_size,
+                self.mode,
+                self.gamma,
+                self.scale_fn,
+                self.scale_mode,
             )
         return AdjustedSchedule(schedule, start_step=start, name=SCHEDULE_NAME)
 
@@ -341,4 +345,26 @@ def _installed_by_a_cyclic_lr(schedule) -> bool:
     return (
         isinstance(schedule, AdjustedSchedule)
         and schedule.name == SCHEDULE_NAME
+    )
+
+
+def _fractional_schedule(
+    base_lr, max_lr, step_size, mode, gamma, scale_fn, scale_mode
+):
+    """The TF Addons class with the classic callback's numbers for `mode`
+    (the classic modes are TF Addons' three named classes)."""
+    # The bounds are checked under the callback's own argument names.
+    check_bounds("base_lr", base_lr, "max_lr", max_lr)
+    if scale_fn is not None:
+        return addons.CyclicalLearningRate(
+            base_lr, max_lr, step_size, scale_fn, scale_mode
+        )
+    if mode == "triangular":
+        return addons.TriangularCyclicalLearningRate(base_lr, max_lr, step_size)
+    if mode == "triangular2":
+        return addons.Triangular2CyclicalLearningRate(
+            base_lr, max_lr, step_size
+        )
+    return addons.ExponentialCyclicalLearningRate(
+        base_lr, max_lr, step_size, gamma=gamma
     )

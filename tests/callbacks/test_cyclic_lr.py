@@ -386,3 +386,8 @@ def test_a_non_integral_schedule_saves_and_loads(tmp_path):
     assert float(lr) == pytest.approx(0.8, rel=1e-6)
     config = _keras.learning_rate_object(loaded.optimizer).get_config()
     assert config["schedule"]["config"]["step_size"] == 2.5
+
+
+def test_non_integral_step_size_errors_name_the_callbacks_arguments():
+    with pytest.raises(ValueError, match=r"`max_lr` must be >= `base_lr`"):
+        keras_clr.CyclicLR(base_lr=1.0, max_lr=0.5, step_size=2.5)
