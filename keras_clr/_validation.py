@@ -228,14 +228,3 @@ def check_in_unit_interval(name: str, value):
             f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
         )
     return value
-
-
-def check_string_choice(name: str, value, allowed):
-    """`check_choice` for strings: a non-string (a tensor) is refused."""
-    if not isinstance(value, str):
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(
-            f"Argument `{name}` must be a string, one of {choices}. "
-            f"Received: {name}={value!r} of type {type(value).__name__}"
-        )
-    return check_choice(name, value, allowed)

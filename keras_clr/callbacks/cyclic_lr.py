@@ -122,8 +122,8 @@ class CyclicLR(keras.callbacks.Callback):
         chief_only: bool = True,
     ):
         super().__init__()
-        _validation.check_string_choice("mode", mode, MODES)
-        _validation.check_string_choice("scale_mode", scale_mode, SCALE_MODES)
+        _validation.check_choice("mode", mode, MODES)
+        _validation.check_choice("scale_mode", scale_mode, SCALE_MODES)
         self._recorder = LearningRateLogger(
             log_dir=log_dir, chief_only=chief_only
         )

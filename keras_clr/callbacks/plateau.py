@@ -98,7 +98,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         patience = _validation.check_int_at_least("patience", patience, 0)
         cooldown = _validation.check_int_at_least("cooldown", cooldown, 0)
         verbose = _validation.check_int_at_least("verbose", verbose, 0)
-        _validation.check_string_choice("mode", mode, ("auto", "min", "max"))
+        _validation.check_choice("mode", mode, ("auto", "min", "max"))
         _validation.check_non_negative("min_delta", min_delta)
         _validation.check_non_negative("min_lr", min_lr)
         self.monitor = monitor
