@@ -10,6 +10,8 @@ exists only because no public way exists (or the public way has a side
 effect keras_clr cannot accept, noted beside it).
 """
 
+import contextlib
+
 import keras
 
 
@@ -237,3 +239,34 @@ def enclosing_callback_list():
         if isinstance(owner, keras.callbacks.CallbackList):
             return owner
     return None
+
+
+class StepLearningRate:
+    """Mixin: an optimizer update that reads a learning rate given to it.
+
+    Keras evaluates the schedule wherever an update needs the rate (the
+    update itself, AdamW's decoupled weight decay on PyTorch) through
+    `BaseOptimizer._get_current_learning_rate`. Inside
+    `step_learning_rate(optimizer, lr)` that returns `lr`, so a rate
+    computed together with the momentum is not evaluated again. Outside
+    it (callbacks reading `optimizer.learning_rate`), Keras' own. Private:
+    overrides `BaseOptimizer._get_current_learning_rate()`. Checked: Keras
+    3.11 - 3.15.
+    """
+
+    _step_lr = None
+
+    def _get_current_learning_rate(self):
+        if self._step_lr is not None:
+            return self._step_lr
+        return super()._get_current_learning_rate()
+
+
+@contextlib.contextmanager
+def step_learning_rate(optimizer, learning_rate):
+    """Serves `learning_rate` to `optimizer`'s update (see above)."""
+    optimizer._step_lr = learning_rate
+    try:
+        yield
+    finally:
+        optimizer._step_lr = None

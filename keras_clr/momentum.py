@@ -25,7 +25,7 @@ from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import supports_momentum
 
 
-class _CyclicalMomentum:
+class _CyclicalMomentum(_keras.StepLearningRate):
     """Mixin: the optimizer's momentum attribute follows the schedule."""
 
     _momentum_attr = "beta_1"
@@ -83,11 +83,21 @@ class _CyclicalMomentum:
         # is updated, the momentum attribute becomes this step's tensor, so
         # the backend's own update and Nadam's pre-update read it; then
         # the number comes back.
+        # The LR and the momentum come from one evaluation of the schedule
+        # (they share its cycle position), served to Keras' update.
+        schedule = _keras.learning_rate_object(self)
+        if supports_momentum(schedule):
+            lr, momentum = schedule.lr_and_momentum(
+                self.iterations, self.base_momentum, self.max_momentum
+            )
+        else:
+            lr, momentum = None, self.current_momentum
         attr = self._momentum_attr
         nominal = getattr(self, attr)
-        setattr(self, attr, self.current_momentum)
+        setattr(self, attr, momentum)
         try:
-            return super().apply(grads, trainable_variables)
+            with _keras.step_learning_rate(self, lr):
+                return super().apply(grads, trainable_variables)
         finally:
             setattr(self, attr, nominal)
 

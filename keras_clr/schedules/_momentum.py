@@ -1,7 +1,8 @@
 """The momentum protocol shared by keras_clr's schedules.
 
 A schedule that can drive cyclical momentum subclasses `MomentumSchedule`
-and implements `momentum(step, base_momentum, max_momentum)`. Everything
+and implements `momentum(step, base_momentum, max_momentum)` (and, where
+the two share work, `lr_and_momentum`). Everything
 else asks `supports_momentum(schedule)` rather than probing attributes.
 """
 
@@ -23,6 +24,20 @@ class MomentumSchedule:
     ):
         """The momentum at `step`: high where the LR is low, and back."""
         raise NotImplementedError
+
+    def lr_and_momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
+        """`(self(step), self.momentum(step, ...))`.
+
+        The cyclical-momentum optimizers call this once per step; a
+        schedule whose LR and momentum share work overrides it to compute
+        both at once (same values, fewer ops).
+        """
+        return self(step), self.momentum(step, base_momentum, max_momentum)
 
 
 def supports_momentum(schedule) -> bool:

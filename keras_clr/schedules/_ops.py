@@ -150,6 +150,21 @@ def clip_int(step, low, high):
     return step
 
 
+def clip_float(x, low: float | None, high: float):
+    """Clips a float tensor to `[low, high]` (`low` may be None), keeping
+    its dtype.
+
+    `ops.minimum` narrows float64 to float32 on torch (Keras 3.15), and
+    `torch.clamp` is one op there.
+    """
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.clamp(x, min=low, max=high)
+    x = ops.minimum(x, high)
+    return x if low is None else ops.maximum(x, low)
+
+
 def normalize_step(step):
     """The step as `(integer tensor >= 0, invalid mask or None)`.
 

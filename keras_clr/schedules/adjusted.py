@@ -121,6 +121,21 @@ class AdjustedSchedule(
             self.schedule.momentum(step, base_momentum, max_momentum),
         )
 
+    def lr_and_momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
+        """Both of the wrapped schedule's, moved once by `start_step`."""
+        with keras.name_scope(self.name):
+            step, invalid = self._shifted(step)
+            lr, momentum = self.schedule.lr_and_momentum(
+                step, base_momentum, max_momentum
+            )
+            lr = nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
+            return lr, nan_where(invalid, momentum)
+
     def get_config(self) -> dict:
         return {
             "schedule": keras.saving.serialize_keras_object(self.schedule),

@@ -180,6 +180,31 @@ class _CyclicalSchedule(
             height, invalid = self._height(step, dtype)
             return _nan_where(invalid, high - (high - low) * height)
 
+    def lr_and_momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
+        """`(self(step), self.momentum(step, ...))`, computed together.
+
+        Both follow the same position in the cycle, so it is located once:
+        the cyclical-momentum optimizers call this once per step.
+        """
+        dtype = _float_dtype(self._low)
+        if dtype != keras.config.floatx():
+            return self(step), self.momentum(step, base_momentum, max_momentum)
+        with keras.name_scope(self.name):
+            height, invalid = self._height(step, dtype)
+            low = _constant(self._low, dtype)
+            amplitude = _constant(float(self._high) - float(self._low), dtype)
+            m_low = _constant(base_momentum, dtype)
+            m_high = _constant(max_momentum, dtype)
+            return (
+                _nan_where(invalid, low + amplitude * height),
+                _nan_where(invalid, m_high - (m_high - m_low) * height),
+            )
+
     def _height(self, step, dtype):
         """0 at the lower bound, 1 at the upper, times the scale policy."""
         step, invalid = _normalize_step(step)
@@ -187,6 +212,10 @@ class _CyclicalSchedule(
         height, cycle = self._cycle.locate(step, dtype, need_cycle)
         if self._scale_kind is None:
             return height, invalid
+        if self._scale_kind == "halve" and self._x_mode == "cycle":
+            # 1 / 2**(c - 1) with c = cycle + 1: 0.5**cycle, two ops less.
+            scale = ops.power(_constant(0.5, dtype), ops.cast(cycle, dtype))
+            return height * scale, invalid
         if self._x_mode == "cycle":
             x = ops.cast(cycle + 1, dtype)
         else:

@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_clr import _validation
@@ -10,6 +11,7 @@ from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import clip_int
+from keras_clr.schedules._ops import clip_float
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import int_max
@@ -214,8 +216,8 @@ class OneCycle(
         if step is None:
             raise missing_step(self)
         with keras.name_scope(self.name):
-            lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
-            return self._interpolate(step, lrs, float_dtype(self.max_lr))
+            dtype = float_dtype(self.max_lr)
+            return self._anneal(step, [self._lr_values()], dtype)[0]
 
     def momentum(
         self,
@@ -239,59 +241,150 @@ class OneCycle(
             A scalar tensor of dtype `keras.config.floatx()`.
         """
         with keras.name_scope(self.name):
-            values = [max_momentum, base_momentum, max_momentum]
-            if self.three_phase:
-                values.append(max_momentum)
-            return self._interpolate(step, values, keras.config.floatx())
+            values = self._momentum_values(base_momentum, max_momentum)
+            return self._anneal(step, [values], keras.config.floatx())[0]
 
-    def _interpolate(self, step, values, dtype):
-        """Anneals from `values[i]` to `values[i + 1]` over phase `i`."""
-        step, invalid = normalize_step(step)
-        # Past the end the value holds; clipping also keeps the integer
-        # arithmetic below from overflowing.
-        step = clip_int(step, None, self.total_steps)
-        ends = self._phase_ends()
-        starts = [0.0] + ends[:-1]
-        top = int_max(step.dtype)
-        work = _work_dtype(dtype)
-        result = None
-        # From the last phase back: an earlier phase takes every step up to
-        # its end, as PyTorch picks the first phase that isn't over.
-        for i in reversed(range(len(ends))):
-            last = math.floor(ends[i])
-            if result is not None and last < 0:
-                continue  # A phase that ends before step 0 is never used.
-            value = self._phase_value(
-                step, starts[i], ends[i], values[i], values[i + 1], work
-            )
-            if result is None or last >= top:
-                result = value
-            else:
-                in_phase = step <= constant(last, step.dtype)
-                result = ops.where(in_phase, value, result)
-        return nan_where(invalid, ops.cast(result, dtype))
+    def lr_and_momentum(
+        self,
+        step,
+        base_momentum: float = BASE_MOMENTUM,
+        max_momentum: float = MAX_MOMENTUM,
+    ):
+        """`(self(step), self.momentum(step, ...))`, computed together.
 
-    def _phase_value(self, step, start, end, first, last, dtype):
-        """The value in the phase from `(start, first)` to `(end, last)`.
-
-        Written as `low + (high - low) * w`, with `w` the weight of the
-        higher end measured from the lower end, so that nothing cancels:
-        near the lower end the result is `low` plus a small correction, and
-        at the lower end exactly `low` (PyTorch's `start + (end - start) *
-        f` lost 0.6% of a 4e-7 minimum in float32).
+        Both follow the same phases, so one evaluation anneals both: the
+        cyclical-momentum optimizers call this once per step.
         """
-        if end <= start or first == last:
-            return constant(last, dtype)  # An empty phase is over at once.
-        low, high = min(first, last), max(first, last)
-        if first > last:
-            distance = _steps_between(step, end, dtype, before=True)
+        dtype = float_dtype(self.max_lr)
+        if dtype != keras.config.floatx():
+            return self(step), self.momentum(step, base_momentum, max_momentum)
+        with keras.name_scope(self.name):
+            rows = [
+                self._lr_values(),
+                self._momentum_values(base_momentum, max_momentum),
+            ]
+            both = self._anneal(step, rows, dtype)
+            return both[0], both[1]
+
+    def _lr_values(self):
+        return [start for _, start, _ in self.phases()] + [self.min_lr]
+
+    def _momentum_values(self, base_momentum, max_momentum):
+        values = [max_momentum, base_momentum, max_momentum]
+        if self.three_phase:
+            values.append(max_momentum)
+        return values
+
+    def _anneal(self, step, rows, dtype):
+        """Anneals each row from `row[i]` to `row[i + 1]` over phase `i`.
+
+        Every phase of every row is computed at once, as one small tensor
+        of shape `(rows, phases)` (the same handful of ops however many
+        phases and rows), and then the step's phase is taken: PyTorch's
+        first phase that is not over. Returns a list, a scalar per row.
+        """
+        step, invalid = normalize_step(step)
+        # From the last step on the value holds (the final phase ends there
+        # exactly); this also keeps the integer arithmetic below in range.
+        step = clip_int(step, None, self.total_steps - 1)
+        top = int_max(step.dtype)
+        ends = self._phase_ends()
+        lasts = [math.floor(end) for end in ends]
+        # A phase whose last step the counter cannot reach takes all steps.
+        used = next(
+            (i + 1 for i, last in enumerate(lasts) if last >= top), len(ends)
+        )
+        # Two phases that rise then fall (or fall then rise: the momentum)
+        # meet at the peak: the value is the lower (higher) of the two,
+        # each held at its end beyond it. Rows that fall then rise are
+        # negated, so that one `min` takes every row.
+        flips = [_tent(row) if used == len(ends) == 2 else 0 for row in rows]
+        tent = all(flips)
+        cos = self.anneal_strategy == "cos"
+        table = [
+            [
+                self._phase_constants(i, row, top, cos, flip or 1)
+                for i in range(used)
+            ]
+            for row, flip in zip(rows, flips, strict=True)
+        ]
+        work = _work_dtype(dtype)
+        # Axes (row, phase) + the step's shape; a single row has no row
+        # axis, so a scalar step gives a scalar with no slicing.
+        lead = (len(rows),) if len(rows) > 1 else ()
+        shape = lead + (used,) + (1,) * len(step.shape)
+        wholes, scales, offsets, lows, spans = (
+            np.reshape([[phase[k] for phase in row] for row in table], shape)
+            for k in range(5)
+        )
+        # `step - whole` is exact in integers: only then is it a float.
+        u = ops.cast(step - constant(wholes, step.dtype), work)
+        u = u * constant(scales, work)
+        if offsets.any():
+            u = u + constant(offsets, work)
+        # In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
+        # rounding, and sin**2 needs no bound there. Outside it, a tent
+        # holds each phase at its ends: a rising phase goes past 1 after
+        # its end; a falling one, measured from its end, below 0 (only in
+        # a phase that ends before the last step: the momentum's).
+        if tent or not cos:
+            low = 0.0 if tent and min(flips) < 0 else None
+            u = clip_float(u, low, math.pi / 2 if cos else 1.0)
+        if cos:
+            # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
+            u = ops.square(ops.sin(u))
+        values = constant(lows, work) + constant(spans, work) * u
+        if tent:
+            result = ops.min(values, axis=len(lead))
         else:
-            distance = _steps_between(step, start, dtype, before=False)
-        u = ops.clip(distance / constant(end - start, dtype), 0.0, 1.0)
-        if self.anneal_strategy == "cos":
-            # (1 - cos(pi u)) / 2 as sin(pi u / 2)**2: no cancellation.
-            u = ops.square(ops.sin(constant(math.pi / 2, dtype) * u))
-        return constant(low, dtype) + constant(high - low, dtype) * u
+            result = self._select(step, values, lead, lasts[:used])
+        result = ops.cast(result, dtype)
+        results = [result[r] for r in range(len(rows))] if lead else [result]
+        return [
+            nan_where(invalid, -value if flip < 0 else value)
+            for value, flip in zip(results, flips, strict=True)
+        ]
+
+    @staticmethod
+    def _select(step, values, lead, lasts):
+        """The value of the first phase whose last step `step` is within."""
+
+        def phase(i):
+            return values[:, i] if lead else values[i]
+
+        result = phase(len(lasts) - 1)
+        for i in reversed(range(len(lasts) - 1)):
+            if lasts[i] < 0:
+                continue  # A phase that ends before step 0 is never used.
+            in_phase = step <= constant(lasts[i], step.dtype)
+            result = ops.where(in_phase, phase(i), result)
+        return result
+
+    def _phase_constants(self, i, values, top, cos, flip):
+        """`(whole, scale, offset, low, span)` of phase `i`.
+
+        In the phase from `(start, first)` to `(end, last)` the value is
+        `low + span * w(u)`, `u = (step - whole) * scale + offset` the
+        fraction of the phase measured from its lower end (its start if the
+        value rises, its end if it falls; `whole` that anchor's integer
+        part), so that nothing cancels: near the lower end the result is
+        `low` plus a small correction, and at the lower end exactly `low`
+        (PyTorch's `start + (end - start) * f` lost 0.6% of a 4e-7 minimum
+        in float32). `flip=-1` negates the value (exactly).
+        """
+        ends = self._phase_ends()
+        start, end = (ends[i - 1] if i else 0.0), ends[i]
+        first, last = values[i], values[i + 1]
+        if end <= start or first == last:
+            # An empty (or flat) phase is its final value at once.
+            return 0, 0.0, 0.0, flip * float(last), 0.0
+        sign, anchor = (-1, end) if first > last else (1, start)
+        # A whole in [0, top]: `step - whole` cannot overflow.
+        whole = min(max(math.floor(anchor), 0), top)
+        scale = sign / (end - start) * (math.pi / 2 if cos else 1.0)
+        offset = -(anchor - whole) * scale
+        low, high = min(first, last), max(first, last)
+        return whole, scale, offset, flip * low, flip * (high - low)
 
     def get_config(self) -> dict:
         return {
@@ -306,25 +399,16 @@ class OneCycle(
         }
 
 
+def _tent(values) -> int:
+    """1 if two phases rise then fall, -1 if they fall then rise, else 0."""
+    first, peak, last = values
+    if first <= peak >= last:
+        return 1
+    return -1 if first >= peak <= last else 0
+
+
 def _work_dtype(dtype: str) -> str:
     """float64 where the backend has it (one rounding at the end)."""
     if dtype == "float32" and widest_int() == "int64":
         return "float64"
     return dtype
-
-
-def _steps_between(step, anchor: float, dtype, before: bool):
-    """`anchor - step` if `before`, else `step - anchor`, as a float.
-
-    The integer parts are subtracted in integers (exact); only the
-    fractional part of `anchor` is added in float.
-    """
-    whole = min(math.floor(anchor), int_max(step.dtype))
-    part = anchor - whole
-    if before:
-        return ops.cast(constant(whole, step.dtype) - step, dtype) + constant(
-            part, dtype
-        )
-    return ops.cast(step - constant(whole, step.dtype), dtype) - constant(
-        part, dtype
-    )
