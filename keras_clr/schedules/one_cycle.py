@@ -10,8 +10,8 @@ from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import clip_int
 from keras_clr.schedules._ops import clip_float
+from keras_clr.schedules._ops import clip_int
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import int_max
