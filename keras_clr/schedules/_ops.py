@@ -16,6 +16,7 @@ Step semantics (README "Steps, dtypes and backends"):
   for that check; the optimizer always passes an integer.
 """
 
+import functools
 import math
 import numbers
 
@@ -29,6 +30,23 @@ _UNSIGNED_LIMITS = {"uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64}
 def constant(value, dtype):
     # Not ops.cast: that would round a Python float through float32 first.
     return ops.convert_to_tensor(value, dtype=dtype)
+
+
+def cached_constant(owner, key, make, like):
+    """`constant(make(), ...)` made once per `key` on PyTorch, on `like`'s
+    device, and kept on `owner`: eager PyTorch would otherwise copy the
+    same host array to a tensor at every step. Elsewhere the constant is
+    part of the traced graph, made once per trace anyway.
+    """
+    if keras.backend.backend() != "torch":
+        value, dtype = make()
+        return constant(value, dtype)
+    cache = owner.__dict__.setdefault("_constants", {})
+    key = (key, str(like.device))
+    if key not in cache:
+        value, dtype = make()
+        cache[key] = constant(value, dtype).to(like.device)
+    return cache[key]
 
 
 def float_dtype(value) -> str:
@@ -55,7 +73,12 @@ def widest_int() -> str:
 
 
 def int_max(dtype) -> int:
-    return int(np.iinfo(keras.backend.standardize_dtype(dtype)).max)
+    return _int_max(keras.backend.standardize_dtype(dtype))
+
+
+@functools.cache
+def _int_max(dtype: str) -> int:
+    return int(np.iinfo(dtype).max)
 
 
 def _host_step(step):
@@ -135,6 +158,15 @@ def clip_int(step, low, high):
     """
     top = int_max(step.dtype)
     narrows = keras.backend.backend() == "torch"
+    if narrows:
+        import torch
+
+        # One op, in the step's own dtype (bounds beyond it left out).
+        low = None if low is None or low <= -top - 1 else low
+        high = None if high is None or high >= top else high
+        if low is None and high is None:
+            return step
+        return torch.clamp(step, min=low, max=high)
     if low is not None:
         bound = constant(low, step.dtype)
         if narrows:

@@ -10,6 +10,7 @@ from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
+from keras_clr.schedules._ops import cached_constant
 from keras_clr.schedules._ops import clip_float
 from keras_clr.schedules._ops import clip_int
 from keras_clr.schedules._ops import constant
@@ -287,6 +288,71 @@ class OneCycle(
         # From the last step on the value holds (the final phase ends there
         # exactly); this also keeps the integer arithmetic below in range.
         step = clip_int(step, None, self.total_steps - 1)
+        plan = self._plan(rows, step)
+        lasts, flips, tent, lead = (
+            plan["lasts"],
+            plan["flips"],
+            plan["tent"],
+            plan["lead"],
+        )
+        cos = self.anneal_strategy == "cos"
+        work = _work_dtype(dtype)
+
+        def table(name, dtype):
+            return cached_constant(
+                self,
+                (plan["key"], name, dtype),
+                lambda: (plan[name], dtype),
+                step,
+            )
+
+        # `step - whole` is exact in integers: only then is it a float.
+        u = ops.cast(step - table("wholes", step.dtype), work)
+        u = u * table("scales", work)
+        if plan["offsets"].any():
+            u = u + table("offsets", work)
+        # In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
+        # rounding, and sin**2 needs no bound there. Outside it, a tent
+        # holds each phase at its ends: a rising phase goes past 1 after
+        # its end; a falling one, measured from its end, below 0 (only in
+        # a phase that ends before the last step: the momentum's).
+        if tent or not cos:
+            low = 0.0 if tent and min(flips) < 0 else None
+            u = clip_float(u, low, math.pi / 2 if cos else 1.0)
+        if cos:
+            # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
+            u = ops.square(ops.sin(u))
+        values = table("lows", work) + table("spans", work) * u
+        if tent:
+            result = ops.min(values, axis=len(lead))
+        else:
+            result = self._select(step, values, lead, lasts)
+        result = ops.cast(result, dtype)
+        results = [result[r] for r in range(len(rows))] if lead else [result]
+        return [
+            nan_where(invalid, -value if flip < 0 else value)
+            for value, flip in zip(results, flips, strict=True)
+        ]
+
+    def _plan(self, rows, step):
+        """The phases' constants for `rows` and this step's dtype and rank,
+        worked out once (host-side NumPy) and kept."""
+        key = (
+            tuple(tuple(row) for row in rows),
+            str(step.dtype),
+            len(step.shape),
+            # The arguments, in case one was changed since the last call.
+            self.max_lr,
+            self.total_steps,
+            self.pct_start,
+            self.anneal_strategy,
+            self.div_factor,
+            self.final_div_factor,
+            self.three_phase,
+        )
+        plans = self.__dict__.setdefault("_plans", {})
+        if key in plans:
+            return plans[key]
         top = int_max(step.dtype)
         ends = self._phase_ends()
         lasts = [math.floor(end) for end in ends]
@@ -299,7 +365,6 @@ class OneCycle(
         # each held at its end beyond it. Rows that fall then rise are
         # negated, so that one `min` takes every row.
         flips = [_tent(row) if used == len(ends) == 2 else 0 for row in rows]
-        tent = all(flips)
         cos = self.anneal_strategy == "cos"
         table = [
             [
@@ -308,42 +373,26 @@ class OneCycle(
             ]
             for row, flip in zip(rows, flips, strict=True)
         ]
-        work = _work_dtype(dtype)
         # Axes (row, phase) + the step's shape; a single row has no row
         # axis, so a scalar step gives a scalar with no slicing.
         lead = (len(rows),) if len(rows) > 1 else ()
         shape = lead + (used,) + (1,) * len(step.shape)
-        wholes, scales, offsets, lows, spans = (
-            np.reshape([[phase[k] for phase in row] for row in table], shape)
-            for k in range(5)
+        plan = dict(
+            key=key,
+            used=used,
+            lasts=lasts[:used],
+            flips=flips,
+            tent=all(flips),
+            lead=lead,
         )
-        # `step - whole` is exact in integers: only then is it a float.
-        u = ops.cast(step - constant(wholes, step.dtype), work)
-        u = u * constant(scales, work)
-        if offsets.any():
-            u = u + constant(offsets, work)
-        # In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
-        # rounding, and sin**2 needs no bound there. Outside it, a tent
-        # holds each phase at its ends: a rising phase goes past 1 after
-        # its end; a falling one, measured from its end, below 0 (only in
-        # a phase that ends before the last step: the momentum's).
-        if tent or not cos:
-            low = 0.0 if tent and min(flips) < 0 else None
-            u = clip_float(u, low, math.pi / 2 if cos else 1.0)
-        if cos:
-            # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
-            u = ops.square(ops.sin(u))
-        values = constant(lows, work) + constant(spans, work) * u
-        if tent:
-            result = ops.min(values, axis=len(lead))
-        else:
-            result = self._select(step, values, lead, lasts[:used])
-        result = ops.cast(result, dtype)
-        results = [result[r] for r in range(len(rows))] if lead else [result]
-        return [
-            nan_where(invalid, -value if flip < 0 else value)
-            for value, flip in zip(results, flips, strict=True)
-        ]
+        for k, name in enumerate(
+            ("wholes", "scales", "offsets", "lows", "spans")
+        ):
+            plan[name] = np.reshape(
+                [[phase[k] for phase in row] for row in table], shape
+            )
+        plans[key] = plan
+        return plan
 
     @staticmethod
     def _select(step, values, lead, lasts):
