@@ -39,7 +39,9 @@ REPO = os.path.dirname(HERE)
 
 def extends(cls):
     """The Keras class a CyclicalMomentum* class builds on (module.Name)."""
-    base = cls.__mro__[2]
+    base = next(
+        c for c in cls.__mro__[1:] if not c.__module__.startswith("keras_clr")
+    )
     return f"{base.__module__.rsplit('.', 1)[-1]}.{base.__name__}"
 
 
