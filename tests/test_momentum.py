@@ -423,3 +423,67 @@ def test_nominal_momentum_while_the_lr_is_no_keras_clr_schedule():
         cycling.apply([ops.convert_to_tensor(grad)], [ours])
         twin.apply([ops.convert_to_tensor(grad)], [theirs])
     np.testing.assert_allclose(numbers(ours), numbers(theirs), rtol=1e-6)
+
+
+class _Counting(keras_clr.OneCycle):
+    """A OneCycle that counts how the optimizer evaluates it (not saved)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = {"lr": 0, "momentum": 0, "both": 0}
+
+    def __call__(self, step=None):
+        self.calls["lr"] += 1
+        return super().__call__(step)
+
+    def momentum(self, step, *args):
+        self.calls["momentum"] += 1
+        return super().momentum(step, *args)
+
+    def lr_and_momentum(self, step, *args):
+        self.calls["both"] += 1
+        # The parent's joint path, not the counted __call__/momentum.
+        with _uncounted(self):
+            return super().lr_and_momentum(step, *args)
+
+
+class _uncounted:
+    def __init__(self, schedule):
+        self.schedule, self.saved = schedule, None
+
+    def __enter__(self):
+        self.saved = dict(self.schedule.calls)
+
+    def __exit__(self, *exc):
+        self.schedule.calls.update(self.saved)
+
+
+@pytest.mark.parametrize("make", ["SGD", "Adam", "AdamW"])
+def test_one_evaluation_of_the_schedule_per_step(make):
+    # The LR and the momentum come from one `lr_and_momentum` per update,
+    # however often Keras' update reads the LR (AdamW's decoupled weight
+    # decay reads it again on PyTorch); the update still uses this step's
+    # LR: one plain SGD step moves the weight by exactly -lr * gradient.
+    schedule = _Counting(max_lr=0.1, total_steps=10, div_factor=4.0)
+    kwargs = {"weight_decay": 0.1} if make == "AdamW" else {}
+    optimizer = keras_clr.cyclical_momentum(
+        getattr(keras.optimizers, make)(learning_rate=schedule, **kwargs)
+    )
+    weight = keras.Variable(np.ones((2,), "float32"))
+    optimizer.build([weight])
+    schedule.calls.update(lr=0, momentum=0, both=0)
+    for _ in range(3):
+        optimizer.apply([ops.ones((2,))], [weight])
+    assert schedule.calls == {"lr": 0, "momentum": 0, "both": 3}
+    if make == "SGD":
+        # Momentum slots start at 0: step 1 is m = -lr * g, w += m, with
+        # lr at step 0 = 0.1 / 4; after three steps the weight has moved.
+        fresh = keras.Variable(np.ones((2,), "float32"))
+        single = keras_clr.cyclical_momentum(
+            keras.optimizers.SGD(learning_rate=schedule)
+        )
+        single.build([fresh])
+        single.apply([ops.ones((2,))], [fresh])
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(fresh), 1.0 - 0.025, rtol=1e-6
+        )
