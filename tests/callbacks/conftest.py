@@ -105,6 +105,12 @@ def _is_tracing(step) -> bool:
 
 @pytest.fixture
 def trace_counting():
+    if keras.backend.backend() == "torch":
+        import torch
+
+        # torch.compile keeps what it compiled for earlier tests: without a
+        # reset, a step it saw before is not traced again (and not counted).
+        torch._dynamo.reset()
     TraceCounting.traces = 0
     yield TraceCounting
     TraceCounting.traces = 0
