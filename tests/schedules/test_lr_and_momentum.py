@@ -123,7 +123,9 @@ def test_warm_up_shorter_than_a_step(strategy):
         lr, [one_cycle_reference(s, **kwargs) for s in range(21)], rtol=RTOL
     )
     assert lr[0] < 0.1 and lr[-1] == np.float32(0.1 / 25e4)
-    assert momentum[-1] == np.float32(MAX_M)
+    # The LR's last value is exact; the momentum's is to a rounding (in
+    # float32 arithmetic on JAX without x64).
+    np.testing.assert_allclose(momentum[-1], MAX_M, rtol=RTOL)
 
 
 @pytest.mark.parametrize(
