@@ -32,19 +32,18 @@ def constant(value, dtype):
     return ops.convert_to_tensor(value, dtype=dtype)
 
 
-def cached_constant(owner, key, make, like):
-    """`constant(make(), ...)` made once per `key` on PyTorch, on `like`'s
-    device, and kept on `owner`: eager PyTorch would otherwise copy the
-    same host array to a tensor at every step. Elsewhere the constant is
-    part of the traced graph, made once per trace anyway.
+def cached_constant(cache: dict, name: str, value, dtype, like):
+    """`constant(value, dtype)`, kept in `cache` on PyTorch.
+
+    Eager PyTorch would otherwise copy the same host array to a tensor at
+    every step; it is made once per name, dtype and `like`'s device.
+    Elsewhere the constant is part of the traced graph, made once per
+    trace anyway.
     """
     if keras.backend.backend() != "torch":
-        value, dtype = make()
         return constant(value, dtype)
-    cache = owner.__dict__.setdefault("_constants", {})
-    key = (key, str(like.device))
+    key = (name, dtype, str(like.device))
     if key not in cache:
-        value, dtype = make()
         cache[key] = constant(value, dtype).to(like.device)
     return cache[key]
 
@@ -122,7 +121,7 @@ def _tensor_step(step):
     if "int" in dtype:
         if dtype != widest:
             step = ops.cast(step, widest)
-        return clip_int(step, 0, None), None
+        return clip(step, 0, None), None
     floored = floor(step)
     # 2**31 and 2**63 are exact in every float dtype, unlike int_max.
     limit = constant(float(int_max(widest)) + 1.0, dtype)
@@ -150,51 +149,28 @@ def floor_divide(a, b):
     return ops.floor_divide(a, b)
 
 
-def clip_int(step, low, high):
-    """Clips an integer tensor to `[low, high]` (either may be None).
+def clip(x, low, high):
+    """Clips a tensor to `[low, high]` (either may be None), in its dtype.
 
-    With `ops.where`: `ops.maximum`/`ops.minimum` narrow int64 to int32 on
-    torch (Keras 3.15). Bounds beyond the dtype's range are left out.
+    One op per bound, and one `torch.clamp` on torch, where `ops.maximum`
+    and `ops.minimum` narrow int64 to int32 and float64 to float32 (Keras
+    3.15). For integers, bounds beyond the dtype's range are left out.
     """
-    top = int_max(step.dtype)
-    narrows = keras.backend.backend() == "torch"
-    if narrows:
-        import torch
-
-        # One op, in the step's own dtype (bounds beyond it left out).
+    if "int" in keras.backend.standardize_dtype(x.dtype):
+        top = int_max(x.dtype)
         low = None if low is None or low <= -top - 1 else low
         high = None if high is None or high >= top else high
-        if low is None and high is None:
-            return step
-        return torch.clamp(step, min=low, max=high)
-    if low is not None:
-        bound = constant(low, step.dtype)
-        if narrows:
-            step = ops.where(step > bound, step, bound)
-        else:
-            step = ops.maximum(step, bound)  # One op instead of two.
-    if high is not None and high < top:
-        bound = constant(high, step.dtype)
-        if narrows:
-            step = ops.where(step < bound, step, bound)
-        else:
-            step = ops.minimum(step, bound)
-    return step
-
-
-def clip_float(x, low: float | None, high: float):
-    """Clips a float tensor to `[low, high]` (`low` may be None), keeping
-    its dtype.
-
-    `ops.minimum` narrows float64 to float32 on torch (Keras 3.15), and
-    `torch.clamp` is one op there.
-    """
+    if low is None and high is None:
+        return x
     if keras.backend.backend() == "torch":
         import torch
 
         return torch.clamp(x, min=low, max=high)
-    x = ops.minimum(x, high)
-    return x if low is None else ops.maximum(x, low)
+    if high is not None:
+        x = ops.minimum(x, constant(high, x.dtype))
+    if low is not None:
+        x = ops.maximum(x, constant(low, x.dtype))
+    return x
 
 
 def normalize_step(step):

@@ -7,7 +7,7 @@ from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import clip_int
+from keras_clr.schedules._ops import clip
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import int_max
 from keras_clr.schedules._ops import missing_step
@@ -97,7 +97,7 @@ class AdjustedSchedule(
             # The counter never gets there.
             return ops.zeros_like(step), invalid
         # `step - start_step`, floored at 0 (the wrapped schedule's start).
-        step = clip_int(step, self.start_step, None)
+        step = clip(step, self.start_step, None)
         return step - constant(self.start_step, step.dtype), invalid
 
     def __call__(self, step=None):

@@ -146,11 +146,8 @@ class _CyclicalSchedule(
             raise _missing_step(self)
         with keras.name_scope(self.name):
             dtype = _float_dtype(self._low)
-            low = _constant(self._low, dtype)
-            # The amplitude in float64, rounded once (and one op less).
-            amplitude = _constant(float(self._high) - float(self._low), dtype)
             height, invalid = self._height(step, dtype)
-            return _nan_where(invalid, low + amplitude * height)
+            return _nan_where(invalid, self._lr_at(height, dtype))
 
     def momentum(
         self,
@@ -175,10 +172,9 @@ class _CyclicalSchedule(
         """
         with keras.name_scope(self.name):
             dtype = keras.config.floatx()
-            low = _constant(base_momentum, dtype)
-            high = _constant(max_momentum, dtype)
             height, invalid = self._height(step, dtype)
-            return _nan_where(invalid, high - (high - low) * height)
+            momentum = _momentum_at(height, dtype, base_momentum, max_momentum)
+            return _nan_where(invalid, momentum)
 
     def lr_and_momentum(
         self,
@@ -196,14 +192,17 @@ class _CyclicalSchedule(
             return self(step), self.momentum(step, base_momentum, max_momentum)
         with keras.name_scope(self.name):
             height, invalid = self._height(step, dtype)
-            low = _constant(self._low, dtype)
-            amplitude = _constant(float(self._high) - float(self._low), dtype)
-            m_low = _constant(base_momentum, dtype)
-            m_high = _constant(max_momentum, dtype)
+            momentum = _momentum_at(height, dtype, base_momentum, max_momentum)
             return (
-                _nan_where(invalid, low + amplitude * height),
-                _nan_where(invalid, m_high - (m_high - m_low) * height),
+                _nan_where(invalid, self._lr_at(height, dtype)),
+                _nan_where(invalid, momentum),
             )
+
+    def _lr_at(self, height, dtype):
+        low = _constant(self._low, dtype)
+        # The amplitude in float64, rounded once (and one op less).
+        amplitude = _constant(float(self._high) - float(self._low), dtype)
+        return low + amplitude * height
 
     def _height(self, step, dtype):
         """0 at the lower bound, 1 at the upper, times the scale policy."""
@@ -229,6 +228,13 @@ class _CyclicalSchedule(
             # float64, so a gamma such as 1 - 1e-9 does not round to 1.
             scale = ops.exp(x * _constant(math.log(self._gamma), dtype))
         return height * scale, invalid
+
+
+def _momentum_at(height, dtype, base_momentum, max_momentum):
+    """`max_momentum` at the LR's bottom, `base_momentum` at full height."""
+    low = _constant(base_momentum, dtype)
+    high = _constant(max_momentum, dtype)
+    return high - (high - low) * height
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")

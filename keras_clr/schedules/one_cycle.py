@@ -11,8 +11,7 @@ from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import cached_constant
-from keras_clr.schedules._ops import clip_float
-from keras_clr.schedules._ops import clip_int
+from keras_clr.schedules._ops import clip
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import int_max
@@ -264,8 +263,8 @@ class OneCycle(
                 self._lr_values(),
                 self._momentum_values(base_momentum, max_momentum),
             ]
-            both = self._anneal(step, rows, dtype)
-            return both[0], both[1]
+            lr, momentum = self._anneal(step, rows, dtype)
+            return lr, momentum
 
     def _lr_values(self):
         return [start for _, start, _ in self.phases()] + [self.min_lr]
@@ -287,23 +286,15 @@ class OneCycle(
         step, invalid = normalize_step(step)
         # From the last step on the value holds (the final phase ends there
         # exactly); this also keeps the integer arithmetic below in range.
-        step = clip_int(step, None, self.total_steps - 1)
+        step = clip(step, None, self.total_steps - 1)
         plan = self._plan(rows, step)
-        lasts, flips, tent, lead = (
-            plan["lasts"],
-            plan["flips"],
-            plan["tent"],
-            plan["lead"],
-        )
+        flips, tent = plan["flips"], all(plan["flips"])
         cos = self.anneal_strategy == "cos"
         work = _work_dtype(dtype)
 
         def table(name, dtype):
             return cached_constant(
-                self,
-                (plan["key"], name, dtype),
-                lambda: (plan[name], dtype),
-                step,
+                plan["tensors"], name, plan[name], dtype, step
             )
 
         # `step - whole` is exact in integers: only then is it a float.
@@ -318,17 +309,19 @@ class OneCycle(
         # a phase that ends before the last step: the momentum's).
         if tent or not cos:
             low = 0.0 if tent and min(flips) < 0 else None
-            u = clip_float(u, low, math.pi / 2 if cos else 1.0)
+            u = clip(u, low, math.pi / 2 if cos else 1.0)
         if cos:
             # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
             u = ops.square(ops.sin(u))
         values = table("lows", work) + table("spans", work) * u
         if tent:
-            result = ops.min(values, axis=len(lead))
+            result = ops.min(values, axis=len(plan["lead"]))
         else:
-            result = self._select(step, values, lead, lasts)
+            result = self._select(step, values, plan["lead"], plan["lasts"])
         result = ops.cast(result, dtype)
-        results = [result[r] for r in range(len(rows))] if lead else [result]
+        results = (
+            [result[r] for r in range(len(rows))] if plan["lead"] else [result]
+        )
         return [
             nan_where(invalid, -value if flip < 0 else value)
             for value, flip in zip(results, flips, strict=True)
@@ -336,7 +329,8 @@ class OneCycle(
 
     def _plan(self, rows, step):
         """The phases' constants for `rows` and this step's dtype and rank,
-        worked out once (host-side NumPy) and kept."""
+        worked out once (host-side NumPy) and kept, with their tensors on
+        PyTorch (`tensors`)."""
         key = (
             tuple(tuple(row) for row in rows),
             str(step.dtype),
@@ -377,14 +371,7 @@ class OneCycle(
         # axis, so a scalar step gives a scalar with no slicing.
         lead = (len(rows),) if len(rows) > 1 else ()
         shape = lead + (used,) + (1,) * len(step.shape)
-        plan = dict(
-            key=key,
-            used=used,
-            lasts=lasts[:used],
-            flips=flips,
-            tent=all(flips),
-            lead=lead,
-        )
+        plan = dict(lasts=lasts[:used], flips=flips, lead=lead, tensors={})
         for k, name in enumerate(
             ("wholes", "scales", "offsets", "lows", "spans")
         ):
