@@ -186,6 +186,21 @@ class _CyclicalSchedule(
 
         Both follow the same position in the cycle, so it is located once:
         the cyclical-momentum optimizers call this once per step.
+
+        >>> import keras_clr
+        >>> schedule = keras_clr.CyclicalLearningRate(
+        ...     base_lr=0.001, max_lr=0.006, step_size=2000)
+        >>> lr, momentum = schedule.lr_and_momentum(1000, 0.85, 0.95)
+        >>> round(float(lr), 6), round(float(momentum), 4)
+        (0.0035, 0.9)
+
+        Args:
+            step: The optimizer step (see `__call__`).
+            base_momentum: Momentum where the LR is highest.
+            max_momentum: Momentum where the LR is lowest.
+
+        Returns:
+            `(learning_rate, momentum)`, scalar tensors.
         """
         dtype = _float_dtype(self._low)
         if dtype != keras.config.floatx():

@@ -254,6 +254,20 @@ class OneCycle(
 
         Both follow the same phases, so one evaluation anneals both: the
         cyclical-momentum optimizers call this once per step.
+
+        >>> import keras_clr
+        >>> schedule = keras_clr.OneCycle(max_lr=0.1, total_steps=100)
+        >>> lr, momentum = schedule.lr_and_momentum(29, 0.85, 0.95)
+        >>> round(float(lr), 4), round(float(momentum), 4)
+        (0.1, 0.85)
+
+        Args:
+            step: The optimizer step (see `__call__`).
+            base_momentum: Momentum at the LR's peak.
+            max_momentum: Momentum at the start and the end.
+
+        Returns:
+            `(learning_rate, momentum)`, scalar tensors.
         """
         dtype = float_dtype(self.max_lr)
         if dtype != keras.config.floatx():
