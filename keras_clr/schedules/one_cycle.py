@@ -302,9 +302,16 @@ class OneCycle(
         # exactly); this also keeps the integer arithmetic below in range.
         step = clip(step, None, self.total_steps - 1)
         plan = self._plan(rows, step)
-        flips, tent = plan["flips"], all(plan["flips"])
+        flips = plan["flips"]
+        # The whole cycle is a tent (two phases); the tent may also be only
+        # the head of a three-phase cycle, which `_phase_by_cond` takes.
+        tent = all(flips) and len(plan["lasts"]) == 2
         cos = self.anneal_strategy == "cos"
         work = _work_dtype(dtype)
+
+        if not tent and plan["by_cond"]:
+            result = self._phase_by_cond(step, plan, flips, cos, work)
+            return self._rows(result, rows, flips, invalid, dtype, plan)
 
         def table(name, dtype):
             return cached_constant(
@@ -332,6 +339,11 @@ class OneCycle(
             result = ops.min(values, axis=len(plan["lead"]))
         else:
             result = self._select(step, values, plan["lead"], plan["lasts"])
+        return self._rows(result, rows, flips, invalid, dtype, plan)
+
+    @staticmethod
+    def _rows(result, rows, flips, invalid, dtype, plan):
+        """The list of one scalar per row, in `dtype`, NaN where invalid."""
         result = ops.cast(result, dtype)
         results = (
             [result[r] for r in range(len(rows))] if plan["lead"] else [result]
@@ -340,6 +352,57 @@ class OneCycle(
             nan_where(invalid, -value if flip < 0 else value)
             for value, flip in zip(results, flips, strict=True)
         ]
+
+    @staticmethod
+    def _phase_by_cond(step, plan, flips, cos, work):
+        """Only the step's phase, chosen by `ops.cond` (TensorFlow, scalar
+        step: a graph runs one branch), not every phase then a `where`; a
+        three-phase cycle's first two phases, a tent, as one branch.
+
+        The same constants and formula as the table: phase `i`'s value is
+        `low + span * w(u)` with `u = (step - whole) * scale + offset`.
+        """
+        lasts = plan["lasts"]
+        head = 2 if all(flips) else 1  # phases in the first branch
+
+        def phase(i, count=1):
+            def value():
+                def at(name, dtype):
+                    table = plan[name][..., i : i + count]
+                    return constant(
+                        table if count > 1 else table[..., 0], dtype
+                    )
+
+                u = ops.cast(step - at("wholes", step.dtype), work)
+                u = u * at("scales", work) + at("offsets", work)
+                if count > 1 or not cos:
+                    # A tent holds each phase at its ends (see `_anneal`).
+                    low = 0.0 if count > 1 and min(flips) < 0 else None
+                    u = clip(u, low, math.pi / 2 if cos else 1.0)
+                if cos:
+                    u = ops.square(ops.sin(u))
+                values = at("lows", work) + at("spans", work) * u
+                if count > 1:
+                    values = ops.min(values, axis=len(plan["lead"]))
+                return values
+
+            return value
+
+        def from_phase(i):
+            if i == len(lasts) - 1:
+                return phase(i)
+            if i == 0 and head == 2:
+                last = constant(lasts[1], step.dtype)
+                return lambda: ops.cond(
+                    step <= last, phase(0, 2), from_phase(2)
+                )
+            if lasts[i] < 0:
+                return from_phase(i + 1)  # Ends before step 0: never used.
+            last = constant(lasts[i], step.dtype)
+            later = from_phase(i + 1)
+            return lambda: ops.cond(step <= last, phase(i), later)
+
+        return from_phase(0)()
 
     def _plan(self, rows, step):
         """The phases' constants for `rows` and this step's dtype and rank,
@@ -372,7 +435,11 @@ class OneCycle(
         # meet at the peak: the value is the lower (higher) of the two,
         # each held at its end beyond it. Rows that fall then rise are
         # negated, so that one `min` takes every row.
-        flips = [_tent(row) if used == len(ends) == 2 else 0 for row in rows]
+        # (In three phases, the first two may be a tent: see
+        # `_phase_by_cond`; the sign of a row does not matter elsewhere.)
+        flips = [
+            _tent(row[:3]) if used == len(ends) >= 2 else 0 for row in rows
+        ]
         cos = self.anneal_strategy == "cos"
         table = [
             [
@@ -385,7 +452,20 @@ class OneCycle(
         # axis, so a scalar step gives a scalar with no slicing.
         lead = (len(rows),) if len(rows) > 1 else ()
         shape = lead + (used,) + (1,) * len(step.shape)
-        plan = dict(lasts=lasts[:used], flips=flips, lead=lead, tensors={})
+        # On TensorFlow a graph's `cond` runs one branch: with one scalar
+        # step, a cycle that is not a tent computes only the step's phase.
+        by_cond = (
+            keras.backend.backend() == "tensorflow"
+            and len(step.shape) == 0
+            and used > 1
+        )
+        plan = dict(
+            lasts=lasts[:used],
+            flips=flips,
+            lead=lead,
+            tensors={},
+            by_cond=by_cond,
+        )
         for k, name in enumerate(
             ("wholes", "scales", "offsets", "lows", "spans")
         ):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from keras import ops
 
 import keras_clr
+from tests.conftest import BACKEND
 from tests.schedules.conftest import HAS_INT64
 from tests.schedules.conftest import INT
 from tests.schedules.conftest import one_cycle_reference
@@ -43,6 +44,33 @@ def _evaluate(schedule, steps):
     lr, momentum = schedule.lr_and_momentum(tensor, BASE_M, MAX_M)
     alone = (schedule(tensor), schedule.momentum(tensor, BASE_M, MAX_M))
     return [ops.convert_to_numpy(x) for x in (lr, momentum, *alone)]
+
+
+def _evaluate_scalars(schedule, steps):
+    """The same four, one scalar step at a time, compiled as training
+    compiles them (a `tf.function` graph on TensorFlow, where a cycle that
+    is not a tent picks its phase with `cond`; `jax.jit`; eager PyTorch)."""
+
+    def four(step):
+        lr, momentum = schedule.lr_and_momentum(step, BASE_M, MAX_M)
+        return (
+            lr,
+            momentum,
+            schedule(step),
+            schedule.momentum(step, BASE_M, MAX_M),
+        )
+
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        four = tf.function(four)  # traced once: the step is a tensor
+    elif BACKEND == "jax":
+        import jax
+
+        four = jax.jit(four)
+    got = [four(ops.convert_to_tensor(s, dtype=INT)) for s in steps]
+    got = np.array([ops.convert_to_numpy(x) for x in got], dtype=np.float64)
+    return list(got.T)
 
 
 def _check(schedule, steps, **kwargs):
@@ -161,3 +189,51 @@ def test_cyclical_matches_the_references(kwargs):
     np.testing.assert_allclose(lr_alone, expected_lr, rtol=RTOL)
     np.testing.assert_allclose(momentum, expected_momentum, rtol=RTOL)
     np.testing.assert_allclose(momentum_alone, expected_momentum, rtol=RTOL)
+
+
+SHAPES = {
+    "tent cos": dict(),
+    "tent linear": dict(anneal_strategy="linear"),
+    "first phase falls": dict(div_factor=0.5),
+    "last phase rises": dict(final_div_factor=0.25),
+    "three-phase cos": dict(three_phase=True, pct_start=0.2),
+    "three-phase linear": dict(
+        three_phase=True, pct_start=0.2, anneal_strategy="linear"
+    ),
+    "warm-up under a step": dict(pct_start=0.01),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_a_scalar_step_compiled_gives_the_same_bits(shape):
+    """One scalar step at a time, compiled as training compiles it, takes
+    its own path (on TensorFlow, a cycle that is not a tent computes only
+    the step's phase, under `cond`); every value must be the tensor path's
+    (to the last bit on TensorFlow, whose graph runs the same kernels), and
+    the float64 reference's to a rounding."""
+    kwargs = dict(
+        max_lr=0.1,
+        # Phases that end between two steps (at 13.1, 8.4 and 16.8), so
+        # that a step given to the wrong phase shows.
+        total_steps=47,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+    )
+    kwargs.update(shape)
+    schedule = keras_clr.OneCycle(**kwargs)
+    steps = list(range(50))
+    vectors = _evaluate(schedule, steps)
+    for name, vector, scalars in zip(
+        ["lr", "momentum", "lr alone", "momentum alone"],
+        vectors,
+        _evaluate_scalars(schedule, steps),
+        strict=True,
+    ):
+        if BACKEND == "tensorflow":
+            np.testing.assert_array_equal(scalars, vector, err_msg=name)
+        else:  # XLA's fused float32 may round differently from eager ops
+            np.testing.assert_allclose(scalars, vector, rtol=RTOL, err_msg=name)
+    _check(schedule, steps, **kwargs)
