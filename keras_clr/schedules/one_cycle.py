@@ -323,6 +323,17 @@ class OneCycle(
         u = u * table("scales", work)
         if plan["offsets"].any():
             u = u + table("offsets", work)
+        lead, lasts = plan["lead"], plan["lasts"]
+        if cos and keras.backend.backend() == "jax":
+            # XLA fuses all this into the loop, where what costs is the
+            # `sin`: take the step's phase first (its `u`, low and span),
+            # then one `sin` instead of one per phase.
+            def pick(name):
+                return self._select(step, table(name, work), lead, lasts)
+
+            u = ops.square(ops.sin(self._select(step, u, lead, lasts)))
+            result = pick("lows") + pick("spans") * u
+            return self._rows(result, rows, flips, invalid, dtype, plan)
         # In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
         # rounding, and sin**2 needs no bound there. Outside it, a tent
         # holds each phase at its ends: a rising phase goes past 1 after
@@ -336,9 +347,9 @@ class OneCycle(
             u = ops.square(ops.sin(u))
         values = table("lows", work) + table("spans", work) * u
         if tent:
-            result = ops.min(values, axis=len(plan["lead"]))
+            result = ops.min(values, axis=len(lead))
         else:
-            result = self._select(step, values, plan["lead"], plan["lasts"])
+            result = self._select(step, values, lead, lasts)
         return self._rows(result, rows, flips, invalid, dtype, plan)
 
     @staticmethod
