@@ -204,7 +204,8 @@ class _CyclicalSchedule(
         """
         dtype = _float_dtype(self._low)
         if dtype != keras.config.floatx():
-            return self(step), self.momentum(step, base_momentum, max_momentum)
+            # Two calls, each in its own dtype: the protocol's default.
+            return super().lr_and_momentum(step, base_momentum, max_momentum)
         with keras.name_scope(self.name):
             height, invalid = self._height(step, dtype)
             momentum = _momentum_at(height, dtype, base_momentum, max_momentum)

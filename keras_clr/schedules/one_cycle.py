@@ -22,6 +22,8 @@ from keras_clr.schedules._ops import normalize_step
 from keras_clr.schedules._ops import widest_int
 
 ANNEAL_STRATEGIES = ("cos", "linear")
+# A plan's tables: one constant per row and phase (`_phase_constants`).
+_TABLES = ("wholes", "scales", "offsets", "lows", "spans")
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
@@ -271,7 +273,8 @@ class OneCycle(
         """
         dtype = float_dtype(self.max_lr)
         if dtype != keras.config.floatx():
-            return self(step), self.momentum(step, base_momentum, max_momentum)
+            # Two calls, each in its own dtype: the protocol's default.
+            return super().lr_and_momentum(step, base_momentum, max_momentum)
         with keras.name_scope(self.name):
             rows = [
                 self._lr_values(),
@@ -302,97 +305,70 @@ class OneCycle(
         # exactly); this also keeps the integer arithmetic below in range.
         step = clip(step, None, self.total_steps - 1)
         plan = self._plan(rows, step)
-        flips = plan["flips"]
+        flips, lead, lasts = plan["flips"], plan["lead"], plan["lasts"]
         # The whole cycle is a tent (two phases); the tent may also be only
         # the head of a three-phase cycle, which `_phase_by_cond` takes.
-        tent = all(flips) and len(plan["lasts"]) == 2
+        tent = all(flips) and len(lasts) == 2
         cos = self.anneal_strategy == "cos"
         work = _work_dtype(dtype)
-
-        if not tent and plan["by_cond"]:
-            result = self._phase_by_cond(step, plan, flips, cos, work)
-            return self._rows(result, rows, flips, invalid, dtype, plan)
 
         def table(name, dtype):
             return cached_constant(
                 plan["tensors"], name, plan[name], dtype, step
             )
 
-        # `step - whole` is exact in integers: only then is it a float.
-        u = ops.cast(step - table("wholes", step.dtype), work)
-        u = u * table("scales", work)
-        if plan["offsets"].any():
-            u = u + table("offsets", work)
-        lead, lasts = plan["lead"], plan["lasts"]
-        if cos and keras.backend.backend() == "jax":
+        if plan["by_cond"] and not tent:
+            result = self._phase_by_cond(step, plan, cos, work)
+        elif cos and keras.backend.backend() == "jax":
             # XLA fuses all this into the loop, where what costs is the
             # `sin`: take the step's phase first (its `u`, low and span),
             # then one `sin` instead of one per phase.
-            def pick(name):
-                return self._select(step, table(name, work), lead, lasts)
+            def pick(x):
+                return self._select(step, x, lead, lasts)
 
-            u = ops.square(ops.sin(self._select(step, u, lead, lasts)))
-            result = pick("lows") + pick("spans") * u
-            return self._rows(result, rows, flips, invalid, dtype, plan)
-        # In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
-        # rounding, and sin**2 needs no bound there. Outside it, a tent
-        # holds each phase at its ends: a rising phase goes past 1 after
-        # its end; a falling one, measured from its end, below 0 (only in
-        # a phase that ends before the last step: the momentum's).
-        if tent or not cos:
-            low = 0.0 if tent and min(flips) < 0 else None
-            u = clip(u, low, math.pi / 2 if cos else 1.0)
-        if cos:
-            # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
+            u = pick(_fraction(step, table, work, plan["offsets"].any()))
             u = ops.square(ops.sin(u))
-        values = table("lows", work) + table("spans", work) * u
-        if tent:
-            result = ops.min(values, axis=len(lead))
+            result = pick(table("lows", work)) + pick(table("spans", work)) * u
         else:
-            result = self._select(step, values, lead, lasts)
-        return self._rows(result, rows, flips, invalid, dtype, plan)
-
-    @staticmethod
-    def _rows(result, rows, flips, invalid, dtype, plan):
-        """The list of one scalar per row, in `dtype`, NaN where invalid."""
+            u = _fraction(step, table, work, plan["offsets"].any())
+            values = _values(u, table, tent, flips, cos, work)
+            if tent:
+                result = ops.min(values, axis=len(lead))
+            else:
+                result = self._select(step, values, lead, lasts)
         result = ops.cast(result, dtype)
-        results = (
-            [result[r] for r in range(len(rows))] if plan["lead"] else [result]
-        )
+        results = [result[r] for r in range(len(rows))] if lead else [result]
         return [
             nan_where(invalid, -value if flip < 0 else value)
             for value, flip in zip(results, flips, strict=True)
         ]
 
     @staticmethod
-    def _phase_by_cond(step, plan, flips, cos, work):
+    def _phase_by_cond(step, plan, cos, work):
         """Only the step's phase, chosen by `ops.cond` (TensorFlow, scalar
         step: a graph runs one branch), not every phase then a `where`; a
         three-phase cycle's first two phases, a tent, as one branch.
 
-        The same constants and formula as the table: phase `i`'s value is
-        `low + span * w(u)` with `u = (step - whole) * scale + offset`.
+        The same constants and formulas as the table, sliced to a phase.
         """
-        lasts = plan["lasts"]
+        flips, lasts = plan["flips"], plan["lasts"]
         head = 2 if all(flips) else 1  # phases in the first branch
 
         def phase(i, count=1):
             def value():
-                def at(name, dtype):
-                    table = plan[name][..., i : i + count]
-                    return constant(
-                        table if count > 1 else table[..., 0], dtype
-                    )
+                # A scalar step: the phase axis is the last.
+                picked = {
+                    name: plan[name][..., i : i + count]
+                    if count > 1
+                    else plan[name][..., i]
+                    for name in _TABLES
+                }
 
-                u = ops.cast(step - at("wholes", step.dtype), work)
-                u = u * at("scales", work) + at("offsets", work)
-                if count > 1 or not cos:
-                    # A tent holds each phase at its ends (see `_anneal`).
-                    low = 0.0 if count > 1 and min(flips) < 0 else None
-                    u = clip(u, low, math.pi / 2 if cos else 1.0)
-                if cos:
-                    u = ops.square(ops.sin(u))
-                values = at("lows", work) + at("spans", work) * u
+                def at(name, dtype):
+                    return constant(picked[name], dtype)
+
+                u = _fraction(step, at, work, picked["offsets"].any())
+                values = _values(u, at, count > 1, flips, cos, work)
                 if count > 1:
                     values = ops.min(values, axis=len(plan["lead"]))
                 return values
@@ -477,9 +453,7 @@ class OneCycle(
             tensors={},
             by_cond=by_cond,
         )
-        for k, name in enumerate(
-            ("wholes", "scales", "offsets", "lows", "spans")
-        ):
+        for k, name in enumerate(_TABLES):
             plan[name] = np.reshape(
                 [[phase[k] for phase in row] for row in table], shape
             )
@@ -538,6 +512,32 @@ class OneCycle(
             "three_phase": self.three_phase,
             "name": self.name,
         }
+
+
+def _fraction(step, at, work, offsets):
+    """`u = (step - whole) * scale + offset` of each phase (`at(name,
+    dtype)` gives the table as a tensor); `step - whole` is exact in
+    integers, and only then a float. `offsets`: whether any is not 0."""
+    u = ops.cast(step - at("wholes", step.dtype), work) * at("scales", work)
+    return u + at("offsets", work) if offsets else u
+
+
+def _values(u, at, tent, flips, cos, work):
+    """`low + span * w(u)` of each phase.
+
+    In its own phase `u` is in [0, 1] (times pi/2 for "cos"), to a
+    rounding, and sin**2 needs no bound there. Outside it, a tent holds
+    each phase at its ends: a rising phase goes past 1 after its end; a
+    falling one, measured from its end, below 0 (only in a phase that ends
+    before the last step: the momentum's).
+    """
+    if tent or not cos:
+        low = 0.0 if tent and min(flips) < 0 else None
+        u = clip(u, low, math.pi / 2 if cos else 1.0)
+    if cos:
+        # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
+        u = ops.square(ops.sin(u))
+    return at("lows", work) + at("spans", work) * u
 
 
 def _tent(values) -> int:
