@@ -24,7 +24,7 @@ from common import build_seed_mlp  # noqa: E402
 from common import prepare_mnist  # noqa: E402
 
 import keras_clr  # noqa: E402
-from keras_clr import datasets  # noqa: E402
+from keras_clr_cli import mnist as datasets  # noqa: E402
 
 
 def main():

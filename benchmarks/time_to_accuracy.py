@@ -38,7 +38,7 @@ from common import build_seed_mlp  # noqa: E402
 from common import prepare_mnist  # noqa: E402
 
 import keras_clr  # noqa: E402
-from keras_clr import datasets  # noqa: E402
+from keras_clr_cli import mnist as datasets  # noqa: E402
 
 CONSTANTS = (0.0003, 0.001, 0.003, 0.005)
 

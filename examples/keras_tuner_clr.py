@@ -22,7 +22,7 @@ import keras
 import keras_tuner
 
 import keras_clr
-from keras_clr.datasets import load_mnist
+from keras_clr_cli.mnist import load_mnist
 
 
 class CyclicalLRHyperModel(keras_tuner.HyperModel):

@@ -1,12 +1,13 @@
 """The `keras-clr` command: arguments first, Keras only for real work.
 
-This module sits outside the `keras_clr` package on purpose: importing
-`keras_clr` imports Keras and its backend (seconds, and TensorFlow's
-start-up lines), which `--help` and a usage error must not pay for. It
-parses and checks every argument, the optional dependencies and the
-output location, and only then imports `keras_clr.cli`, which does the
-work, with TensorFlow's log lines captured (`_capture`) and the output
-published as a set (`_output`).
+The command, its demo (the article's experiment and report) and the MNIST
+loading it needs live here, outside the library: `keras_clr` never
+imports this package. Importing `keras_clr` imports Keras and its backend
+(seconds, and TensorFlow's start-up lines), which `--help` and a usage
+error must not pay for, so this module parses and checks every argument,
+the optional dependencies and the output location first, and only then
+imports `commands`, which does the work, with TensorFlow's log lines
+captured (`_capture`) and the output published as a set (`_output`).
 """
 
 import argparse
@@ -228,6 +229,12 @@ def _check_arguments(parser, args):
             f"argument --data-dir: reads local files, but --source "
             f"{args.source} downloads; give one or the other"
         )
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir and not os.path.isdir(data_dir):
+        sub.error(
+            f"argument --data-dir: {data_dir!r} is not a directory; give "
+            "the directory that holds the four MNIST IDX files"
+        )
     if args.command in ("plot", "range-test") and not os.path.isdir(
         args.output
     ):
@@ -326,7 +333,7 @@ def _run(args, outputs):
     try:
         with capture:
             try:
-                from keras_clr import cli as commands
+                from keras_clr_cli import commands
 
                 commands.COMMANDS[args.command](args, *outputs)
                 # Finalize datasets and iterators now, not at exit.

@@ -74,7 +74,7 @@ def test_wheel_holds_the_packages_license_and_entry_point(dists):
     assert tops == {"keras_clr", "keras_clr_cli", info.split("/")[0]}
     for module in (
         "keras_clr/__init__.py",
-        "keras_clr/_demo/report.py",
+        "keras_clr_cli/demo/report.py",
         "keras_clr/callbacks/cyclic_lr.py",
         "keras_clr_cli/__init__.py",
         "keras_clr_cli/_output.py",

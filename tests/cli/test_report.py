@@ -1,8 +1,8 @@
 """The demo's report against hand-worked results (tests/demo_results.py)."""
 
 import keras_clr
-from keras_clr._demo import experiment
-from keras_clr._demo import report
+from keras_clr_cli.demo import experiment
+from keras_clr_cli.demo import report
 from tests.demo_results import hand_results
 
 

@@ -14,8 +14,8 @@ import time
 import keras
 
 import keras_clr
-from keras_clr._demo import article
-from keras_clr._demo import report
+from keras_clr_cli.demo import article
+from keras_clr_cli.demo import report
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from keras_clr import datasets
+from keras_clr_cli import mnist as datasets
 from tests.helpers import ROOT
 from tests.mnist_files import idx_bytes
 from tests.mnist_files import write_mnist

@@ -18,10 +18,10 @@ import textwrap
 import pytest
 
 import keras_clr_cli
-from keras_clr import cli as commands
-from keras_clr._demo import experiment
-from keras_clr._demo import report
 from keras_clr_cli import _output
+from keras_clr_cli import commands
+from keras_clr_cli.demo import experiment
+from keras_clr_cli.demo import report
 from tests.demo_results import hand_results
 from tests.helpers import ROOT
 from tests.mnist_files import write_mnist
@@ -307,11 +307,9 @@ def test_a_full_disk_after_training_keeps_the_results(
 
         monkeypatch.setattr(report, "write_results", write_results)
     else:
-        from keras_clr import plotting
+        from keras_clr_cli.demo import figures
 
-        monkeypatch.setattr(
-            plotting, "_save_demo_figure", raising(errno.ENOSPC)
-        )
+        monkeypatch.setattr(figures, "save", raising(errno.ENOSPC))
     assert demo(mnist_dir, out) == 2
     message = one_line(capsys.readouterr().err)
     assert "No space left on device" in message
@@ -408,12 +406,32 @@ def test_interrupt_during_training_leaves_nothing(
 
 def test_data_dir_without_files_leaves_nothing_behind(tmp_path, capsys):
     out = tmp_path / "out"
-    code = keras_clr_cli.main(
-        ["demo", "--data-dir", str(tmp_path / "empty"), "--output", str(out)]
-    )
-    assert code == 2
-    assert "MNIST data directory not found" in one_line(capsys.readouterr().err)
+    with pytest.raises(SystemExit) as exit_info:
+        keras_clr_cli.main(
+            ["demo", "--data-dir", str(tmp_path / "none"), "--output", str(out)]
+        )
+    assert exit_info.value.code == 2
+    message = one_line(capsys.readouterr().err)
+    assert "--data-dir" in message and "is not a directory" in message
     assert os.listdir(tmp_path) == []
+
+
+def test_a_bad_data_dir_is_refused_before_keras_is_imported(tmp_path):
+    code = (
+        "import sys, keras_clr_cli\n"
+        "rc = keras_clr_cli.main(['demo', '--data-dir', sys.argv[1]])\n"
+        "assert 'keras' not in sys.modules, 'Keras was imported'\n"
+        "sys.exit(rc)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "is not a directory" in run.stderr
 
 
 def test_an_unexpected_error_names_the_log_with_native_lines(
@@ -466,6 +484,43 @@ def test_plot_command(tmp_path, capsys):
     err = one_line(capsys.readouterr().err)
     assert "Argument `max_lr` must be >= `base_lr`" in err
     assert sorted(os.listdir(tmp_path)) == ["s.png"]
+
+
+def test_plot_draws_every_argument(tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(
+        commands, "_save", lambda ax, path: drawn.append(ax.lines[0])
+    )
+    args = [
+        "plot",
+        "--base-lr",
+        "0.25",
+        "--max-lr",
+        "1.25",
+        "--step-size",
+        "10",
+        "--step-size-down",
+        "30",
+        "--mode",
+        "exp_range",
+        "--gamma",
+        "0.5",
+        "--steps",
+        "81",
+        "--output",
+        str(tmp_path / "s.png"),
+    ]
+    assert keras_clr_cli.main(args) == 0
+    steps, lrs = drawn[0].get_data()
+    lr = dict(zip(steps.tolist(), lrs.tolist(), strict=True))
+    # Hand values: up over 10 steps, down over 30, the height scaled by
+    # 0.5**step in exp_range.
+    assert lr[0] == pytest.approx(0.25)
+    assert lr[10] == pytest.approx(0.25 + 1.0 * 0.5**10)
+    assert lr[20] == pytest.approx(0.25 + 2 / 3 * 0.5**20)
+    assert lr[31] == pytest.approx(0.25 + 0.3 * 0.5**31)
+    assert lr[40] == pytest.approx(0.25)
+    assert lr[45] == pytest.approx(0.25 + 0.5 * 0.5**45)
 
 
 def test_plot_into_an_existing_directory_and_other_formats(tmp_path):

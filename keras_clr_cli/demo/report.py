@@ -10,7 +10,7 @@ import json
 import os
 import statistics
 
-from keras_clr._demo import article
+from keras_clr_cli.demo import article
 
 FILES = (
     "results.json",
@@ -186,18 +186,16 @@ def write_results(results, directory):
 
 def write_report(results, directory):
     """Writes `report.md` and the three plots into `directory`."""
-    from keras_clr import plotting
+    from keras_clr_cli.demo import figures
 
     configs = results["configurations"]
-    plotting._save_demo_figure(
-        plotting._plot_demo_lr(configs), os.path.join(directory, "lr.png")
-    )
+    figures.save(figures.plot_lr(configs), os.path.join(directory, "lr.png"))
     for key, title in (
         ("val_accuracy", "Validation accuracy"),
         ("val_loss", "Validation loss"),
     ):
-        ax = plotting._plot_demo_curves(configs, key, title)
-        plotting._save_demo_figure(ax, os.path.join(directory, f"{key}.png"))
+        fig = figures.plot_curves(configs, key, title)
+        figures.save(fig, os.path.join(directory, f"{key}.png"))
     with open(os.path.join(directory, "report.md"), "w") as f:
         f.write(markdown(results))
         f.flush()

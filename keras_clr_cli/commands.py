@@ -1,9 +1,8 @@
 """The work of the `keras-clr` command, after its arguments are checked.
 
-The command itself is `keras_clr_cli.main`, which parses and checks the
-arguments, the optional dependencies and the output location without
-importing Keras, then calls one of `COMMANDS` here with the parsed
-arguments and the prepared outputs.
+`keras_clr_cli.main` parses and checks the arguments, the optional
+dependencies and the output location without importing Keras, then calls
+one of `COMMANDS` here with the parsed arguments and the prepared outputs.
 """
 
 import os
@@ -14,7 +13,8 @@ import time
 import keras
 
 import keras_clr
-from keras_clr import datasets
+from keras_clr_cli import mnist
+from keras_clr_cli.demo import figures
 
 _ERASE_LINE = "\r\x1b[K"
 
@@ -74,15 +74,15 @@ class _EpochCallback(keras.callbacks.Callback):
 
 def _load(args):
     try:
-        return datasets.load_mnist(args.data_dir, source=args.source)
+        return mnist.load_mnist(args.data_dir, source=args.source)
     except ValueError as error:
         raise CommandError(str(error)) from error
 
 
 def demo(args, output):
     """`keras-clr demo`: trains every run, then publishes the report."""
-    from keras_clr._demo import experiment
-    from keras_clr._demo import report
+    from keras_clr_cli.demo import experiment
+    from keras_clr_cli.demo import report
 
     data = _load(args)
     epochs = args.epochs or (2 if args.quick else 15)
@@ -124,9 +124,7 @@ def _keep_results(results, report):
 
 
 def _save(ax, path):
-    from keras_clr import plotting
-
-    plotting._save_demo_figure(ax, path)
+    figures.save(ax.figure, path)
 
 
 def plot(args, image):
@@ -150,7 +148,7 @@ def plot(args, image):
 
 def range_test(args, image, result_json):
     """`keras-clr range-test`: the result as JSON first, then the plot."""
-    from keras_clr._demo import experiment
+    from keras_clr_cli.demo import experiment
 
     data = experiment.prepare(_load(args))
     print(
@@ -199,9 +197,3 @@ def range_test(args, image, result_json):
 
 
 COMMANDS = {"demo": demo, "plot": plot, "range-test": range_test}
-
-
-if __name__ == "__main__":  # `python -m keras_clr.cli`, as in 0.1.0
-    from keras_clr_cli import main
-
-    sys.exit(main())
