@@ -220,27 +220,6 @@ def install_schedule(optimizer, schedule):
         tracked._update_snapshot()
 
 
-def enclosing_callback_list():
-    """The `keras.callbacks.CallbackList` now calling a callback's hook.
-
-    Found on the call stack (a callback has no public link to its list);
-    `None` when a hook is called from anywhere else. Relies on
-    `CallbackList.set_model` and the `on_*` methods looping over
-    `self.callbacks`. Checked: Keras 3.5 - 3.15.
-    """
-    import sys
-
-    frame = sys._getframe(1)
-    for _ in range(8):
-        frame = frame.f_back
-        if frame is None:
-            return None
-        owner = frame.f_locals.get("self")
-        if isinstance(owner, keras.callbacks.CallbackList):
-            return owner
-    return None
-
-
 class StepLearningRate:
     """Mixin: an optimizer update that reads a learning rate given to it.
 

@@ -1,7 +1,6 @@
 """The classic `CyclicLR` callback's API, backed by an in-graph schedule."""
 
 import os
-import threading
 
 import keras
 
@@ -19,7 +18,7 @@ SCHEDULE_NAME = "CyclicLR"
 """The name of the schedule `CyclicLR` installs (how a later one knows it)."""
 
 
-class CyclicLR(keras.callbacks.Callback):
+class CyclicLR(LearningRateLogger):
     """Drop-in for the classic Keras `CyclicLR` callback (`clr_callback.py`).
 
     Use it to keep notebook code written for the classic callback: only
@@ -121,14 +120,9 @@ class CyclicLR(keras.callbacks.Callback):
         log_dir: str | os.PathLike | None = None,
         chief_only: bool = True,
     ):
-        super().__init__()
+        super().__init__(log_dir=log_dir, chief_only=chief_only)
         _validation.check_choice("mode", mode, MODES)
         _validation.check_choice("scale_mode", scale_mode, SCALE_MODES)
-        self._recorder = LearningRateLogger(
-            log_dir=log_dir, chief_only=chief_only
-        )
-        # The recorder moves this callback, not itself, before TensorBoard.
-        self._recorder._owner = self
         self.mode = mode
         self.gamma = gamma
         self.scale_fn = scale_fn
@@ -139,24 +133,10 @@ class CyclicLR(keras.callbacks.Callback):
         self.max_lr = max_lr
         self.step_size = step_size
         self._installed = []
-        self._lock = threading.Lock()
         self._logs = {}
         self._log_iterations = []
         self._batch_logs = {}
         self._epoch_first = 0
-
-    @property
-    def log_dir(self):
-        return self._recorder.log_dir
-
-    @property
-    def chief_only(self) -> bool:
-        return self._recorder.chief_only
-
-    @property
-    def errors(self) -> list:
-        """TensorBoard write failures (one entry per failed write)."""
-        return self._recorder.errors
 
     def _make_schedule(self, base_lr, max_lr, step_size, start: int):
         _validation.check_finite("step_size", step_size)
@@ -232,7 +212,7 @@ class CyclicLR(keras.callbacks.Callback):
     @property
     def history(self) -> dict:
         """`'iterations'`, `'lr'` and the batch logs, up to the last batch."""
-        history = self._recorder.history
+        history = super().history
         with self._lock:
             for key, values in self._logs.items():
                 history[key] = list(values)
@@ -261,14 +241,9 @@ class CyclicLR(keras.callbacks.Callback):
 
     # -- Hooks ------------------------------------------------------------
 
-    def set_params(self, params):
-        super().set_params(params)
-        self._recorder.set_params(params)
-
     def set_model(self, model):
         super().set_model(model)
         self._install(model)
-        self._recorder.set_model(model)
 
     def _install(self, model):
         optimizer = getattr(model, "optimizer", None)
@@ -304,28 +279,22 @@ class CyclicLR(keras.callbacks.Callback):
         # previous one makes `fit` trace anew, with the schedule.
         _keras.retrace(model)
 
-    def on_train_begin(self, logs=None):
-        self._recorder.on_train_begin(logs)
-
     def on_epoch_begin(self, epoch, logs=None):
-        self._recorder.on_epoch_begin(epoch, logs)
+        super().on_epoch_begin(epoch, logs)
         with self._lock:
-            self._epoch_first = self._recorder._epoch_start
+            self._epoch_first = self._epoch_start
             self._batch_logs = {}
 
-    def on_train_batch_begin(self, batch, logs=None):
-        self._recorder.on_train_batch_begin(batch, logs)
-
     def on_train_batch_end(self, batch, logs=None):
-        self._recorder.on_train_batch_end(batch, logs)
+        super().on_train_batch_end(batch, logs)
         if logs is not None:
-            entry = {k: v for k, v in logs.items() if k != self._recorder.name}
+            entry = {k: v for k, v in logs.items() if k != self.name}
             with self._lock:
                 self._batch_logs[batch] = entry
 
     def on_epoch_end(self, epoch, logs=None):
-        self._recorder.on_epoch_end(epoch, logs)
-        last = self._recorder._epoch_start  # the epoch's last iteration
+        super().on_epoch_end(epoch, logs)
+        last = self._epoch_start  # the epoch's last iteration
         with self._lock:
             for batch in sorted(self._batch_logs):
                 self._log_iterations.append(self._batch_iteration(batch, last))
@@ -333,12 +302,6 @@ class CyclicLR(keras.callbacks.Callback):
                     self._logs.setdefault(key, []).append(value)
             self._batch_logs = {}
             self._epoch_first = last
-
-    def on_train_end(self, logs=None):
-        self._recorder.on_train_end(logs)
-
-    # Batch-end hooks may run on Keras' callback thread pool, out of order.
-    async_safe = True
 
 
 def _installed_by_a_cyclic_lr(schedule) -> bool:

@@ -41,10 +41,10 @@ class LearningRateLogger(keras.callbacks.Callback):
       step, also inside an execution of `steps_per_execution > 1`;
       readable at any time, also while `fit` runs;
     - adds `name` (`"learning_rate"`) to the batch logs, so Keras'
-      `TensorBoard(update_freq="batch")` plots `batch_learning_rate`
-      wherever the logger sits in `callbacks` (it moves itself before the
-      first `TensorBoard`), and to the epoch logs, so it lands in
-      `History.history`;
+      `TensorBoard(update_freq="batch")` plots `batch_learning_rate` (list
+      the logger before the `TensorBoard` in `callbacks`: Keras calls them
+      in order, and a callback cannot see its list through public API),
+      and to the epoch logs, so it lands in `History.history`;
     - with a `log_dir`, writes TensorBoard event files: a `name` scalar for
       every step (the step is the optimizer iteration), so cycles shorter
       than an epoch are visible whatever `update_freq` and
@@ -124,7 +124,6 @@ class LearningRateLogger(keras.callbacks.Callback):
         self._committed = {}
         self._writer = None
         self._lock = threading.Lock()
-        self._owner = self
         self._optimizer_ref = None
         self._schedule_ref = None
         self._epoch_start = 0
@@ -197,10 +196,6 @@ class LearningRateLogger(keras.callbacks.Callback):
         self._schedule_ref = lr if isinstance(lr, schedule_cls) else None
 
     # -- Hooks ------------------------------------------------------------
-
-    def set_model(self, model):
-        super().set_model(model)
-        move_before_tensorboard(self._owner)
 
     def on_train_begin(self, logs=None):
         _check_not_a_metric(self.name, self.model)
@@ -325,40 +320,12 @@ class LearningRateLogger(keras.callbacks.Callback):
             return
         self._reported.add(cause)
         message = (
-            f"{type(self._owner).__name__} could not write TensorBoard events "
+            f"{type(self).__name__} could not write TensorBoard events "
             f"to {self.log_dir!r} ({cause}); training goes on, `history` "
             "keeps every step."
         )
         logger.error(message)
         warnings.warn(message, RuntimeWarning, stacklevel=3)
-
-
-def move_before_tensorboard(callback):
-    """Moves `callback` before the first Keras `TensorBoard` in its list.
-
-    Keras' `TensorBoard` writes the batch logs when its own hook runs; a
-    logger after it would add the learning rate too late. Called from
-    `set_model`, while `CallbackList` loops over its callbacks by index:
-    moving an earlier-set callback forward keeps every callback's
-    `set_model` called exactly once.
-    """
-    callback_list = _keras.enclosing_callback_list()
-    if callback_list is None:
-        return
-    callbacks = callback_list.callbacks
-    position = next((i for i, c in enumerate(callbacks) if c is callback), None)
-    if position is None:
-        return
-    board = next(
-        (
-            i
-            for i, c in enumerate(callbacks[:position])
-            if isinstance(c, keras.callbacks.TensorBoard)
-        ),
-        None,
-    )
-    if board is not None:
-        callbacks.insert(board, callbacks.pop(position))
 
 
 _KERAS_LOG_NAMES = ("loss", "steps_per_second")
