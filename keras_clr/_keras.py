@@ -121,15 +121,23 @@ def torch_fused_base(cls, update):
     )
 
 
-def slot_values(optimizer, slots, variables):
-    """The torch tensors of slot list `slots` for `variables`, in order.
+# Keras' optimizers keep their per-variable state in lists named by
+# private attributes (SGD's `momentums` is public), here by what they
+# hold. Checked: Keras 3.11 - 3.15.1.
+_SLOTS = {
+    "sgd_momentum": "momentums",  # SGD
+    "first_moment": "_momentums",  # Adam, AdamW, Nadam, Lion
+    "second_moment": "_velocities",  # Adam, AdamW, Nadam
+    "max_second_moment": "_velocity_hats",  # Adam, AdamW with amsgrad
+    "adamax_first_moment": "_m",  # Adamax
+    "adamax_infinity_norm": "_u",  # Adamax
+}
 
-    Keras' optimizers keep their per-variable state in lists named by
-    private attributes (`_momentums`, `_velocities`, `_velocity_hats` for
-    Adam and Nadam, `_m` and `_u` for Adamax, `_momentums` for Lion; SGD's
-    `momentums` is public). Checked: Keras 3.15.1.
-    """
-    state = getattr(optimizer, slots)
+
+def slot_values(optimizer, slot, variables):
+    """The torch tensors of the optimizer's `slot` (a `_SLOTS` key) for
+    `variables`, in order."""
+    state = getattr(optimizer, _SLOTS[slot])
     return [state[variable_index(optimizer, v)].value for v in variables]
 
 

@@ -41,7 +41,7 @@ def sgd(optimizer, grads, variables, learning_rate):
         optimizer, variables, learning_rate, with_step=False
     )
     momentum = ops.cast(optimizer.momentum, dtype)
-    bufs = _keras.slot_values(optimizer, "momentums", variables)
+    bufs = _keras.slot_values(optimizer, "sgd_momentum", variables)
     scaled = torch._foreach_mul(grads, lr)
     torch._foreach_mul_(bufs, momentum)
     torch._foreach_sub_(bufs, scaled)
@@ -80,15 +80,17 @@ def adam(optimizer, grads, variables, learning_rate):
     beta_2_power = ops.power(ops.cast(beta_2, dtype), step)
     alpha = lr * ops.sqrt(1 - beta_2_power) / (1 - beta_1_power)
 
-    m_list = _keras.slot_values(optimizer, "_momentums", variables)
-    v_list = _keras.slot_values(optimizer, "_velocities", variables)
+    m_list = _keras.slot_values(optimizer, "first_moment", variables)
+    v_list = _keras.slot_values(optimizer, "second_moment", variables)
     _first_moment(m_list, grads, _raw_complement(optimizer, dtype))
     torch._foreach_mul_(v_list, beta_2)
     torch._foreach_add_(
         v_list, torch._foreach_mul(grads, grads), alpha=1 - beta_2
     )
     if optimizer.amsgrad:
-        v_hat_list = _keras.slot_values(optimizer, "_velocity_hats", variables)
+        v_hat_list = _keras.slot_values(
+            optimizer, "max_second_moment", variables
+        )
         torch._foreach_maximum_(v_hat_list, v_list)
         v_list = v_hat_list
     torch._foreach_sub_(
@@ -107,8 +109,8 @@ def adamax(optimizer, grads, variables, learning_rate):
     values, dtype, lr, step = _common(optimizer, variables, learning_rate)
     beta_1 = ops.cast(optimizer.beta_1, dtype)
     beta_1_power = ops.power(beta_1, step)
-    m_list = _keras.slot_values(optimizer, "_m", variables)
-    u_list = _keras.slot_values(optimizer, "_u", variables)
+    m_list = _keras.slot_values(optimizer, "adamax_first_moment", variables)
+    u_list = _keras.slot_values(optimizer, "adamax_infinity_norm", variables)
     _first_moment(m_list, grads, _raw_complement(optimizer, dtype))
     torch._foreach_mul_(u_list, optimizer.beta_2)
     torch._foreach_maximum_(u_list, torch._foreach_abs(grads))
@@ -133,7 +135,7 @@ def lion(optimizer, grads, variables, learning_rate):
     )
     beta_1 = ops.cast(optimizer.beta_1, dtype)
     beta_2 = optimizer.beta_2
-    m_list = _keras.slot_values(optimizer, "_momentums", variables)
+    m_list = _keras.slot_values(optimizer, "first_moment", variables)
     direction = torch._foreach_mul(m_list, beta_1)
     torch._foreach_add_(direction, torch._foreach_mul(grads, 1 - beta_1))
     direction = torch._foreach_sign(direction)
@@ -163,8 +165,8 @@ def nadam(optimizer, grads, variables, learning_rate):
     u_product_t_1 = u_product_t * u_t_1
     beta_2_power = ops.power(ops.cast(beta_2, dtype), step)
 
-    m_list = _keras.slot_values(optimizer, "_momentums", variables)
-    v_list = _keras.slot_values(optimizer, "_velocities", variables)
+    m_list = _keras.slot_values(optimizer, "first_moment", variables)
+    v_list = _keras.slot_values(optimizer, "second_moment", variables)
     _first_moment(m_list, grads, 1 - beta_1)
     torch._foreach_mul_(v_list, beta_2)
     torch._foreach_add_(

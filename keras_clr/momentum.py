@@ -126,54 +126,67 @@ def _check_momenta(base_momentum, max_momentum):
         )
 
 
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumSGD(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.SGD, _torch_fused.sgd),
-):
-    """`keras.optimizers.SGD` whose `momentum` cycles inversely to the LR.
+_DOC = """`keras.optimizers.{base}` whose `{attr}` cycles inversely to the LR.
 
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.SGD(...))`)
-    for Smith's pairing of a high learning rate with a low momentum, with
-    `keras_clr.OneCycle` or `keras_clr.CyclicalLearningRate`. At step `t`
-    the momentum is the schedule's `momentum(t)`:
+Use it (or `keras_clr.cyclical_momentum(keras.optimizers.{base}(...))`)
+{use} At step `t`, `{attr}` is the schedule's `momentum(t)`:
 
-    ```
-    momentum_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
+```
+{attr}_t = max_momentum - (max_momentum - base_momentum) * h_t
+```
 
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle
-    (0 at its lower bound, 1 at its peak). The update is Keras' SGD rule,
-    with Nesterov if asked, and momentum slots are always made.
+where `h_t` in [0, 1] is how high the LR stands in its current cycle (0
+at its lower bound, 1 at its peak).{note}
 
-    Example:
+Example:
 
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumSGD(
-    ...     learning_rate=keras_clr.OneCycle(max_lr=0.1, total_steps=100),
-    ...     base_momentum=0.85, max_momentum=0.95, nesterov=True)
-    >>> round(float(optimizer.current_momentum), 4)
-    0.95
+>>> import keras
+>>> import keras_clr
+>>> optimizer = keras_clr.CyclicalMomentum{base}(
+...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
+...     base_momentum=0.8, max_momentum=0.9)
+>>> config = optimizer.get_config()
+>>> config["{attr}"], round(float(optimizer.current_momentum), 4)
+(0.9, 0.9)
 
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: Momentum where the learning rate peaks. In `[0, 1)`.
-        max_momentum: Momentum where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `momentum` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.SGD`.
+Args:
+    learning_rate: A keras_clr schedule that defines a momentum:
+        `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
+        `keras_clr.OneCycle`.
+    base_momentum: `{attr}` where the learning rate peaks. In `[0, 1)`.
+    max_momentum: `{attr}` where the learning rate is lowest, in
+        `[base_momentum, 1)`; also the nominal `{attr}` that `get_config`
+        reports.
+    **kwargs: The other arguments of `keras.optimizers.{base}`.
 
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `momentum` is given and differs from
-            `max_momentum`.
-    """
+Raises:
+    ValueError: If `learning_rate` defines no momentum, the momenta are out
+        of range, or `{attr}` is given and differs from `max_momentum`.
 
-    _momentum_attr = "momentum"
+References:
+    - Smith, "A disciplined approach to neural network hyper-parameters",
+      2018, arXiv:1803.09820.
+"""
 
+
+def _cycling(base, update, use, note="", attr="beta_1", methods=None):
+    """A registered `CyclicalMomentum<base>` class, documented by `_DOC`."""
+    name = f"CyclicalMomentum{base.__name__}"
+    namespace = {
+        "__doc__": _DOC.format(
+            base=base.__name__, attr=attr, use=use, note=note
+        ),
+        "__module__": __name__,
+        "__qualname__": name,
+        "_momentum_attr": attr,
+        **(methods or {}),
+    }
+    parents = (_CyclicalMomentum, _keras.torch_fused_base(base, update))
+    cls = type(name, parents, namespace)
+    return keras.saving.register_keras_serializable(package="keras_clr")(cls)
+
+
+class _SGDMethods:
     def build(self, variables):
         if self.built:
             return
@@ -213,225 +226,49 @@ def _momentum_slots(optimizer, variables):
     ]
 
 
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdam(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.Adam, _torch_fused.adam),
-):
-    """`keras.optimizers.Adam` whose `beta_1` cycles inversely to the LR.
-
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adam(...))`)
-    to cycle Adam's first-moment decay with the learning rate, as PyTorch
-    cycles `betas[0]`. At step `t`, `beta_1` is the schedule's `momentum(t)`:
-
-    ```
-    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
-
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
-    The bias correction uses the current `beta_1`, as PyTorch's does.
-
-    Example:
-
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumAdam(
-    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
-    ...     base_momentum=0.85, max_momentum=0.95)
-    >>> optimizer.get_config()["beta_1"]
-    0.95
-
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
-        max_momentum: `beta_1` where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `beta_1` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.Adam`.
-
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `beta_1` is given and differs from
-            `max_momentum`.
-    """
-
-
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamW(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.AdamW, _torch_fused.adam),
-):
-    """`keras.optimizers.AdamW` whose `beta_1` cycles inversely to the LR.
-
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.AdamW(...))`)
-    for one-cycle training with decoupled weight decay, the fast.ai
-    recipe. At step `t`, `beta_1` is the schedule's `momentum(t)`:
-
-    ```
-    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
-
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
-
-    Example:
-
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumAdamW(
-    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
-    ...     weight_decay=0.01)
-    >>> optimizer.get_config()["base_momentum"]
-    0.85
-
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
-        max_momentum: `beta_1` where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `beta_1` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.AdamW`.
-
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `beta_1` is given and differs from
-            `max_momentum`.
-    """
-
-
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumNadam(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.Nadam, _torch_fused.nadam),
-):
-    """`keras.optimizers.Nadam` whose `beta_1` cycles inversely to the LR.
-
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Nadam(...))`)
-    to cycle Nadam's first-moment decay with the learning rate. At step
-    `t`, `beta_1` is the schedule's `momentum(t)`:
-
-    ```
-    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
-
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle;
-    Nadam's momentum-cache product accumulates the cycled values.
-
-    Example:
-
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumNadam(
-    ...     learning_rate=keras_clr.CyclicalLearningRate(0.001, 0.006, 20))
-    >>> round(float(optimizer.current_momentum), 4)
-    0.95
-
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
-        max_momentum: `beta_1` where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `beta_1` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.Nadam`.
-
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `beta_1` is given and differs from
-            `max_momentum`.
-    """
-
-
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumAdamax(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.Adamax, _torch_fused.adamax),
-):
-    """`keras.optimizers.Adamax` whose `beta_1` cycles inversely to the LR.
-
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Adamax(...))`)
-    to cycle Adamax's first-moment decay with the learning rate. At step
-    `t`, `beta_1` is the schedule's `momentum(t)`:
-
-    ```
-    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
-
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
-
-    Example:
-
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumAdamax(
-    ...     learning_rate=keras_clr.OneCycle(max_lr=0.01, total_steps=100),
-    ...     base_momentum=0.8, max_momentum=0.9)
-    >>> optimizer.get_config()["beta_1"]
-    0.9
-
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
-        max_momentum: `beta_1` where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `beta_1` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.Adamax`.
-
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `beta_1` is given and differs from
-            `max_momentum`.
-    """
-
-
-@keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalMomentumLion(
-    _CyclicalMomentum,
-    _keras.torch_fused_base(keras.optimizers.Lion, _torch_fused.lion),
-):
-    """`keras.optimizers.Lion` whose `beta_1` cycles inversely to the LR.
-
-    Use it (or `keras_clr.cyclical_momentum(keras.optimizers.Lion(...))`)
-    to cycle the interpolation factor of Lion's update direction with the
-    learning rate. At step `t`, `beta_1` is the schedule's `momentum(t)`:
-
-    ```
-    beta_1_t = max_momentum - (max_momentum - base_momentum) * h_t
-    ```
-
-    where `h_t` in [0, 1] is how high the LR stands in its current cycle.
-    Lion's `beta_2` (the slot's own decay) stays fixed.
-
-    Example:
-
-    >>> import keras
-    >>> import keras_clr
-    >>> optimizer = keras_clr.CyclicalMomentumLion(
-    ...     learning_rate=keras_clr.OneCycle(max_lr=0.001, total_steps=100))
-    >>> optimizer.get_config()["max_momentum"]
-    0.95
-
-    Args:
-        learning_rate: A keras_clr schedule that defines a momentum:
-            `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-            `keras_clr.OneCycle`.
-        base_momentum: `beta_1` where the learning rate peaks. In `[0, 1)`.
-        max_momentum: `beta_1` where the learning rate is lowest, in
-            `[base_momentum, 1)`; also the nominal `beta_1` that
-            `get_config` reports.
-        **kwargs: The other arguments of `keras.optimizers.Lion`.
-
-    Raises:
-        ValueError: If `learning_rate` defines no momentum, the momenta are
-            out of range, or `beta_1` is given and differs from
-            `max_momentum`.
-    """
+CyclicalMomentumSGD = _cycling(
+    keras.optimizers.SGD,
+    _torch_fused.sgd,
+    "for Smith's pairing of a high learning rate with a low momentum, with\n"
+    "`keras_clr.OneCycle` or `keras_clr.CyclicalLearningRate`.",
+    " The update is Keras' SGD rule, with Nesterov if asked; momentum "
+    "slots\nare always made.",
+    attr="momentum",
+    methods={
+        "build": _SGDMethods.build,
+        "update_step": _SGDMethods.update_step,
+    },
+)
+CyclicalMomentumAdam = _cycling(
+    keras.optimizers.Adam,
+    _torch_fused.adam,
+    "to cycle Adam's first-moment decay with the learning rate, as PyTorch\n"
+    "cycles `betas[0]`.",
+    " The bias correction uses the\ncurrent `beta_1`, as PyTorch's does.",
+)
+CyclicalMomentumAdamW = _cycling(
+    keras.optimizers.AdamW,
+    _torch_fused.adam,
+    "for one-cycle training with decoupled weight decay, the fast.ai\nrecipe.",
+)
+CyclicalMomentumNadam = _cycling(
+    keras.optimizers.Nadam,
+    _torch_fused.nadam,
+    "to cycle Nadam's first-moment decay with the learning rate.",
+    " Nadam's\nmomentum-cache product accumulates the cycled values.",
+)
+CyclicalMomentumAdamax = _cycling(
+    keras.optimizers.Adamax,
+    _torch_fused.adamax,
+    "to cycle Adamax's first-moment decay with the learning rate.",
+)
+CyclicalMomentumLion = _cycling(
+    keras.optimizers.Lion,
+    _torch_fused.lion,
+    "to cycle the interpolation factor of Lion's update direction with the\n"
+    "learning rate.",
+    " Lion's `beta_2` (the slot's own\ndecay) stays fixed.",
+)
 
 
 # Subclasses first: AdamW is an Adam.
