@@ -11,8 +11,12 @@ effect keras_clr cannot accept, noted beside it).
 """
 
 import contextlib
+import json
+import os
+import sys
 
 import keras
+import numpy as np
 
 
 def inner_optimizer(optimizer):
@@ -257,3 +261,123 @@ def step_learning_rate(optimizer, learning_rate):
         yield
     finally:
         optimizer._step_lr = None
+
+
+# -- Which worker this process is ------------------------------------------
+# The callbacks write shared files from one worker only (index 0). Each
+# check looks only at a backend already in use: nothing here imports
+# TensorFlow on JAX or PyTorch, or the reverse. Public APIs of each
+# backend; backends differ in how a run names its workers.
+
+
+def _jax_index() -> int:
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return 0
+    # 0 unless `jax.distributed` (or `keras.distribution.initialize`) set
+    # up several processes.
+    return int(jax.process_index())
+
+
+def _tensorflow_index() -> int:
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and tf.distribute.has_strategy():
+        strategy = tf.distribute.get_strategy()
+        resolver = getattr(strategy, "cluster_resolver", None)
+        task_type = getattr(resolver, "task_type", None)
+        if task_type is not None:
+            return _task_index(task_type, resolver.task_id or 0)
+    # Outside the strategy's scope (callbacks run there), TF_CONFIG says.
+    config = os.environ.get("TF_CONFIG")
+    if not config:
+        return 0
+    try:
+        task = json.loads(config).get("task") or {}
+    except (ValueError, AttributeError):
+        return 0
+    return _task_index(task.get("type"), task.get("index") or 0)
+
+
+def _task_index(task_type, task_id: int) -> int:
+    # The chief (or worker 0 where there is no chief) writes.
+    if task_type in (None, "chief"):
+        return 0
+    if task_type == "worker":
+        return int(task_id) + (1 if _has_chief() else 0)
+    return 1 + int(task_id)  # evaluators, parameter servers: not the chief
+
+
+def _has_chief() -> bool:
+    try:
+        cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster")
+    except ValueError:
+        return False
+    return bool(cluster and cluster.get("chief"))
+
+
+def _torch_index() -> int:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return 0
+    distributed = getattr(torch, "distributed", None)
+    if distributed is None or not distributed.is_available():
+        return 0
+    if not distributed.is_initialized():
+        return 0
+    return int(distributed.get_rank())
+
+
+def worker_index() -> int:
+    """This process's index among the workers; 0 on a single process."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return _jax_index()
+    if backend == "tensorflow":
+        return _tensorflow_index()
+    if backend == "torch":
+        return _torch_index()
+    return 0
+
+
+def is_chief() -> bool:
+    """True on the worker that writes shared files (index 0)."""
+    return worker_index() == 0
+
+
+def all_gather(array: np.ndarray) -> list:
+    """`array` from every process of a JAX multi-process run, else ours.
+
+    (TensorFlow's and PyTorch's multi-worker runs are not gathered: each
+    worker checks its own.) Public: `jax.experimental.multihost_utils`.
+    """
+    if keras.backend.backend() != "jax":
+        return [array]
+    import jax
+
+    if jax.process_count() == 1:
+        return [array]
+    from jax.experimental import multihost_utils
+
+    return list(np.asarray(multihost_utils.process_allgather(array)))
+
+
+def refresh_compiled_variables(model):
+    """Makes a changed non-model variable reach the compiled step.
+
+    JAX compiles a variable that is not part of the model's state (a
+    schedule's own) as a constant, so the step is traced again; the other
+    backends read the variable at every step. Public:
+    `Model.make_train_function(force=True)`. Checked: Keras 3.11 - 3.15.
+    """
+    if keras.backend.backend() == "jax":
+        model.make_train_function(force=True)
+
+
+def metrics_known_before_training() -> bool:
+    """Whether a compiled model's metrics are built before the first step.
+
+    On TensorFlow they are built at the first step (the compile config
+    names them before); on JAX and PyTorch before `on_train_begin`.
+    Checked: Keras 3.11 - 3.15.
+    """
+    return keras.backend.backend() != "tensorflow"

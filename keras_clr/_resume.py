@@ -8,7 +8,6 @@ import os
 import keras
 import numpy as np
 
-from keras_clr import _distribute
 from keras_clr import _keras
 
 RECORD = "keras_clr_schedule.json"
@@ -36,19 +35,6 @@ def schedule_config(optimizer) -> dict:
 def _fingerprint(config) -> np.ndarray:
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     return np.frombuffer(digest.digest()[:8], dtype=np.uint32).copy()
-
-
-def _all_fingerprints(fingerprint):
-    """Every process's fingerprint (JAX multi-process), else only ours."""
-    if keras.backend.backend() != "jax":
-        return [fingerprint]
-    import jax
-
-    if jax.process_count() == 1:
-        return [fingerprint]
-    from jax.experimental import multihost_utils
-
-    return list(np.asarray(multihost_utils.process_allgather(fingerprint)))
 
 
 class ScheduleGuard(keras.callbacks.Callback):
@@ -118,7 +104,7 @@ class ScheduleGuard(keras.callbacks.Callback):
 
     def _check_processes(self, config):
         fingerprint = _fingerprint(config)
-        everyone = _all_fingerprints(fingerprint)
+        everyone = _keras.all_gather(fingerprint)
         differ = [
             i
             for i, other in enumerate(everyone)
@@ -128,7 +114,7 @@ class ScheduleGuard(keras.callbacks.Callback):
             raise ValueError(
                 "The processes of this run do not build the same learning "
                 f"rate schedule: processes {differ} differ from process "
-                f"{_distribute.worker_index()}, whose schedule is {config}. "
+                f"{_keras.worker_index()}, whose schedule is {config}. "
                 "Every process must compile the model with the same "
                 "schedule and optimizer arguments."
             )
@@ -136,7 +122,7 @@ class ScheduleGuard(keras.callbacks.Callback):
     def _check_backup(self, config, steps):
         path = os.path.join(self.backup_dir, RECORD)
         if not os.path.exists(path):
-            if _distribute.is_chief():
+            if _keras.is_chief():
                 os.makedirs(self.backup_dir, exist_ok=True)
                 with open(path, "w") as f:
                     json.dump({"schedule": config, "steps": steps}, f)

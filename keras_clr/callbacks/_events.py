@@ -26,8 +26,8 @@ _counter = itertools.count()
 def require_tensorboard():
     """Raises an `ImportError` naming the fix when tensorboard is missing."""
     try:
-        import tensorboard.compat.proto.event_pb2  # noqa: F401
-        import tensorboard.summary.writer.record_writer  # noqa: F401
+        from tensorboard.compat.proto import event_pb2  # noqa: F401
+        from tensorboard.summary.writer import record_writer  # noqa: F401
     except ImportError as error:
         raise ImportError(_INSTALL) from error
 

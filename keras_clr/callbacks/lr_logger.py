@@ -9,10 +9,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_clr import _distribute
 from keras_clr import _keras
 from keras_clr import _validation
 from keras_clr.callbacks import _events
+from keras_clr.schedules._ops import widest_int
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +168,9 @@ class LearningRateLogger(keras.callbacks.Callback):
 
     def _schedule_lrs(self, first, count):
         """`schedule(step)` for `count` steps from `first`, vectorized."""
-        dtype = "int32" if keras.backend.backend() == "jax" else "int64"
-        steps = ops.convert_to_tensor(np.arange(first, first + count), dtype)
+        steps = ops.convert_to_tensor(
+            np.arange(first, first + count), widest_int()
+        )
         lrs = ops.convert_to_numpy(self._schedule_ref(steps))
         return np.broadcast_to(np.asarray(lrs, np.float64), (count,))
 
@@ -211,7 +212,7 @@ class LearningRateLogger(keras.callbacks.Callback):
     def _writes_events(self) -> bool:
         if self.log_dir is None:
             return False
-        return not self.chief_only or _distribute.is_chief()
+        return not self.chief_only or _keras.is_chief()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._bind_optimizer()
@@ -349,10 +350,10 @@ def _metric_names(model):
         inner = getattr(metric, "metrics", None)
         for m in inner if inner is not None else [metric]:
             names.add(m.name)
-    if keras.backend.backend() != "tensorflow":
-        return names  # built before `on_train_begin` on JAX and PyTorch
-    # On TensorFlow the compiled metrics are built at the first step; the
-    # compile config names them before (it imports TensorFlow: only here).
+    if _keras.metrics_known_before_training():
+        return names
+    # Not built yet: the compile config names them (it imports TensorFlow,
+    # so only where the metrics are not known).
     try:
         config = model.get_compile_config() or {}
     except Exception:  # not compiled, or not serializable

@@ -227,9 +227,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         else:
             new_scale = scale * self.factor
         self.schedule.scale.assign(new_scale)
-        if keras.backend.backend() == "jax":
-            # JAX compiles the scale as a constant: trace once more.
-            self.model.make_train_function(force=True)
+        _keras.refresh_compiled_variables(self.model)
         self.history.append((epoch, new_scale))
         message = (
             f"Epoch {epoch + 1}: ReduceLRBoundsOnPlateau scaled the "

@@ -119,7 +119,7 @@ def trace_counting():
 @pytest.fixture
 def worker(monkeypatch):
     """Sets the worker index `keras_clr._distribute` reports."""
-    from keras_clr import _distribute
+    from keras_clr import _keras as _distribute
 
     def set_index(index):
         monkeypatch.setattr(_distribute, "worker_index", lambda: index)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import keras_clr
-from keras_clr import _distribute
+from keras_clr import _keras as _distribute
 from tests.callbacks.conftest import SPE
 from tests.callbacks.conftest import final_weight
 from tests.callbacks.conftest import needs_tf
