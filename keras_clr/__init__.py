@@ -1,10 +1,13 @@
-"""keras_clr: cyclical learning rates for Keras 3."""
+"""keras_clr: cyclical learning rates for Keras 3.
+
+Every public name has one documented path: the names below, and the TF
+Addons drop-ins in `keras_clr.addons` (TF Addons' argument names). The
+other paths that earlier releases documented are kept as aliases (see
+CHANGELOG); the serialization keys never change.
+"""
 
 from keras_clr import addons
 from keras_clr._resume import ScheduleGuard
-from keras_clr.addons import ExponentialCyclicalLearningRate
-from keras_clr.addons import Triangular2CyclicalLearningRate
-from keras_clr.addons import TriangularCyclicalLearningRate
 from keras_clr.callbacks import CyclicLR
 from keras_clr.callbacks import LearningRateLogger
 from keras_clr.callbacks import ReduceLRBoundsOnPlateau
@@ -39,7 +42,6 @@ __all__ = [
     "CyclicalMomentumNadam",
     "CyclicalMomentumSGD",
     "CyclicLR",
-    "ExponentialCyclicalLearningRate",
     "LearningRateLogger",
     "lr_range_test",
     "LRRangeTestResult",
@@ -50,6 +52,9 @@ __all__ = [
     "ReduceLRBoundsOnPlateau",
     "ScalePolicy",
     "ScheduleGuard",
-    "Triangular2CyclicalLearningRate",
-    "TriangularCyclicalLearningRate",
 ]
+
+# Aliases of 0.1.0 and 0.2.0 (documented path: `keras_clr.addons`).
+ExponentialCyclicalLearningRate = addons.ExponentialCyclicalLearningRate
+Triangular2CyclicalLearningRate = addons.Triangular2CyclicalLearningRate
+TriangularCyclicalLearningRate = addons.TriangularCyclicalLearningRate

@@ -147,16 +147,6 @@ def check_int_at_least(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def check_string(name: str, value) -> str:
-    """Returns `value` if it is a `str` (a tensor is refused by name)."""
-    if not isinstance(value, str):
-        raise ValueError(
-            f"Argument `{name}` must be a string. "
-            f"Received: {name}={value!r} of type {type(value).__name__}"
-        )
-    return value
-
-
 def check_choice(name: str, value, allowed):
     """Returns `value` if it is one of the `allowed` strings."""
     choices = ", ".join(repr(a) for a in allowed)

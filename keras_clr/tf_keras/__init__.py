@@ -8,8 +8,8 @@ what it computes, which needs Keras 3 on its TensorFlow backend, the
 default), registered with tf_keras' serialization under the package
 `keras_clr.tf_keras` so that `tf_keras.models.load_model` restores them
 once this module is imported. TF Addons' four classes are in
-`keras_clr.tf_keras.addons` (the three named ones also here, as in
-`keras_clr`).
+`keras_clr.tf_keras.addons` (the three named ones are also here, as
+aliases kept from 0.2.0).
 
 Needs `pip install tf_keras` (the version matching TensorFlow's). Without
 tf_keras this module still imports, and building a class raises an
@@ -67,8 +67,5 @@ def __getattr__(name):
 __all__ = [
     "addons",
     "CyclicalLearningRate",
-    "ExponentialCyclicalLearningRate",
     "OneCycle",
-    "Triangular2CyclicalLearningRate",
-    "TriangularCyclicalLearningRate",
 ]
