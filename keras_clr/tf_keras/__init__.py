@@ -24,9 +24,6 @@ import keras_clr
 from keras_clr.tf_keras import addons
 from keras_clr.tf_keras._mirror import mirror
 from keras_clr.tf_keras._mirror import unavailable_callback
-from keras_clr.tf_keras.addons import ExponentialCyclicalLearningRate
-from keras_clr.tf_keras.addons import Triangular2CyclicalLearningRate
-from keras_clr.tf_keras.addons import TriangularCyclicalLearningRate
 
 _MODULE = "keras_clr.tf_keras"
 
@@ -69,3 +66,8 @@ __all__ = [
     "CyclicalLearningRate",
     "OneCycle",
 ]
+
+# Aliases of 0.2.0 (documented path: `keras_clr.tf_keras.addons`).
+ExponentialCyclicalLearningRate = addons.ExponentialCyclicalLearningRate
+Triangular2CyclicalLearningRate = addons.Triangular2CyclicalLearningRate
+TriangularCyclicalLearningRate = addons.TriangularCyclicalLearningRate

@@ -162,7 +162,41 @@ def mirror(keras3_class, keras3_path: str, module: str, package: str):
         twin = tf_keras.saving.register_keras_serializable(package=package)(
             twin
         )
+        _register_bare_name(name, twin)
     return twin
+
+
+_TWINS_BY_NAME = {}
+
+
+class _ByArguments:
+    """Builds the twin of one class name whose arguments the config has."""
+
+    def __init__(self, twins):
+        self.twins = twins
+
+    def from_config(self, config):
+        for twin in self.twins:
+            if set(config) <= set(inspect.signature(twin).parameters):
+                return twin.from_config(config)
+        raise ValueError(f"No keras_clr.tf_keras class takes {config}")
+
+
+def _register_bare_name(name, twin):
+    """Lets tf_keras' HDF5 loader find `twin` by its bare class name.
+
+    That loader (tf_keras' legacy format) looks a schedule up by class name
+    only, never by the registered name that `.keras` files use. Two twins
+    share the name `CyclicalLearningRate` (Keras names and TF Addons
+    names): their arguments tell them apart. A name the user registered
+    is left alone. Public API: `tf_keras.utils.get_custom_objects()`.
+    """
+    twins = _TWINS_BY_NAME.setdefault(name, [])
+    twins.append(twin)
+    objects = tf_keras.utils.get_custom_objects()
+    current = objects.get(name)
+    if current is None or current in twins or isinstance(current, _ByArguments):
+        objects[name] = twin if len(twins) == 1 else _ByArguments(twins)
 
 
 def unavailable_callback(keras3_path: str, instead: str) -> ImportError:

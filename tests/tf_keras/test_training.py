@@ -9,6 +9,7 @@ from tests.tf_keras.conftest import require_tf_keras
 tf_keras = require_tf_keras()
 
 import keras_clr.tf_keras as kt  # noqa: E402
+from tests.policies import third_per_cycle  # noqa: E402
 
 # CyclicalLearningRate(0.1, 0.5, step_size=2): by hand, steps 0-7.
 LRS = [0.1, 0.3, 0.5, 0.3, 0.1, 0.3, 0.5, 0.3]
@@ -76,6 +77,7 @@ LOAD_AND_CONTINUE = """
 import json, os
 import numpy as np
 import keras_clr.tf_keras
+import tests.policies  # registers the scale_fn some twins use
 if os.environ.get("TF_USE_LEGACY_KERAS") == "1":
     import tensorflow as tf
     models = tf.keras.models
@@ -96,33 +98,90 @@ print(json.dumps({{
 """
 
 
-# HDF5 is tf_keras' legacy format: its loader looks custom objects up by
-# class name only, never by registered name, so it needs `custom_objects`
-# (as for any registered custom schedule); `.keras` needs nothing.
-@pytest.mark.parametrize(
-    "suffix, custom_objects",
-    [
-        (".keras", "None"),
-        (
-            ".h5",
-            '{"CyclicalLearningRate": keras_clr.tf_keras.CyclicalLearningRate}',
+TWINS = [
+    (kt.CyclicalLearningRate, dict(base_lr=0.1, max_lr=0.5, step_size=2)),
+    (
+        kt.addons.CyclicalLearningRate,
+        dict(
+            initial_learning_rate=0.1,
+            maximal_learning_rate=0.5,
+            step_size=2,
+            scale_fn=third_per_cycle,
         ),
-    ],
-    ids=[".keras", ".h5"],
-)
+    ),
+    (
+        kt.addons.TriangularCyclicalLearningRate,
+        dict(initial_learning_rate=0.1, maximal_learning_rate=0.5, step_size=2),
+    ),
+    (
+        kt.addons.Triangular2CyclicalLearningRate,
+        dict(initial_learning_rate=0.1, maximal_learning_rate=0.5, step_size=2),
+    ),
+    (
+        kt.addons.ExponentialCyclicalLearningRate,
+        dict(
+            initial_learning_rate=0.1,
+            maximal_learning_rate=0.5,
+            step_size=2,
+            gamma=0.5,
+        ),
+    ),
+    (kt.OneCycle, dict(max_lr=0.5, total_steps=12)),
+]
+
+
+# Every twin, in both of tf_keras' formats, in a fresh process without
+# `custom_objects`: `.keras` finds it by registered name, `.h5` (the
+# legacy loader) by class name. The optimizer state comes back with it.
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
 @pytest.mark.parametrize(
-    "legacy_env", [False, True], ids=["tf_keras", "tf.keras"]
+    "twin, kwargs",
+    TWINS,
+    ids=[t.__module__ + "." + t.__name__ for t, _ in TWINS],
 )
-def test_save_and_load_in_a_fresh_process(
-    tmp_path, suffix, custom_objects, legacy_env
+def test_every_twin_saves_and_loads_in_a_fresh_process(
+    tmp_path, suffix, twin, kwargs
 ):
-    schedule = kt.CyclicalLearningRate(0.1, 0.5, step_size=2, name="my_clr")
-    model = unit_gradient_model(tf_keras.optimizers.SGD(learning_rate=schedule))
+    schedule = twin(**kwargs, name="my_schedule")
+    model = unit_gradient_model(
+        tf_keras.optimizers.SGD(learning_rate=schedule, momentum=0.5)
+    )
     model.fit(*unit_gradient_data(5), batch_size=1, epochs=1, verbose=0)
     path = str(tmp_path / f"model{suffix}")
     model.save(path)
     result = run_fresh(
-        LOAD_AND_CONTINUE.format(path=path, custom_objects=custom_objects),
+        LOAD_AND_CONTINUE.format(path=path, custom_objects="None")
+    )
+    assert result["class"] == f"{twin.__module__}.{twin.__name__}"
+    assert result["config"] == schedule.get_config()
+    assert result["iterations"] == 5
+    # The momentum slot came back: three more steps from the saved state
+    # end where three more steps here end.
+    model.fit(
+        np.ones((3, 1), "float32"),
+        np.full((3, 1), -1e6, "float32"),
+        batch_size=1,
+        epochs=1,
+        verbose=0,
+    )
+    np.testing.assert_allclose(
+        result["weight"], float(model.get_weights()[0].item()), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "legacy_env", [False, True], ids=["tf_keras", "tf.keras"]
+)
+def test_save_and_load_through_tf_keras_and_tf_keras_legacy_env(
+    tmp_path, legacy_env
+):
+    schedule = kt.CyclicalLearningRate(0.1, 0.5, step_size=2, name="my_clr")
+    model = unit_gradient_model(tf_keras.optimizers.SGD(learning_rate=schedule))
+    model.fit(*unit_gradient_data(5), batch_size=1, epochs=1, verbose=0)
+    path = str(tmp_path / "model.h5")
+    model.save(path)
+    result = run_fresh(
+        LOAD_AND_CONTINUE.format(path=path, custom_objects="None"),
         env={"TF_USE_LEGACY_KERAS": "1" if legacy_env else "0"},
     )
     assert result["class"] == "keras_clr.tf_keras.CyclicalLearningRate"
