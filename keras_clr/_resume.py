@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_clr import _keras
+from keras_clr import _validation
 
 RECORD = "keras_clr_schedule.json"
 
@@ -84,7 +85,11 @@ class ScheduleGuard(keras.callbacks.Callback):
 
     def __init__(self, backup_dir: str | os.PathLike | None = None):
         super().__init__()
-        self.backup_dir = None if backup_dir is None else os.fspath(backup_dir)
+        self.backup_dir = (
+            None
+            if backup_dir is None
+            else _validation.check_directory("backup_dir", backup_dir)
+        )
         self._checked = False
 
     def on_train_begin(self, logs=None):

@@ -8,6 +8,7 @@ range test share them instead of writing range checks by hand.
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -18,18 +19,37 @@ INT64_MAX = int(np.iinfo(np.int64).max)
 """The largest step count an int64 step counter can hold."""
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+def as_number(name: str, value):
+    """`value` as a Python `int` or `float`, else a `ValueError`.
+
+    Takes Python and NumPy ints and floats of any width, and 0-d arrays
+    and tensors (a step count read from a model); refuses bools, strings,
+    `None` and anything with more than one element, naming the argument.
+    """
+    if not isinstance(value, numbers.Number) and getattr(value, "shape", None):
+        raise ValueError(
+            f"Argument `{name}` must be a number, not an array of shape "
+            f"{tuple(value.shape)}. Received: {name}={value!r}"
+        )
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        try:  # 0-d arrays and tensors of every backend
+            value = np.asarray(value).item()
+        except Exception:
+            pass
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, numbers.Real
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a number. Received: {name}={value!r}"
+            f" of type {type(value).__name__}"
+        )
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def check_finite(name: str, value):
-    """Returns `value` if it is a finite real number, else raises."""
-    if not _is_number(value):
-        raise ValueError(
-            f"Argument `{name}` must be a finite number. "
-            f"Received: {name}={value!r}"
-        )
-    if not math.isfinite(float(value)):
+    """Returns `value` (see `as_number`) if it is finite, else raises."""
+    value = as_number(name, value)
+    if not math.isfinite(value):
         raise ValueError(
             f"Argument `{name}` must be a finite number. "
             f"Received: {name}={value}"
@@ -43,8 +63,8 @@ def check_float32(name: str, value):
     Learning rates are float32 under every precision policy but float64, so
     a bound such as `1e39` would be `inf` (and the rate NaN) at step 0.
     """
-    check_finite(name, value)
-    if abs(float(value)) > FLOAT32_MAX:
+    value = check_finite(name, value)
+    if abs(value) > FLOAT32_MAX:
         raise ValueError(
             f"Argument `{name}` must be finite in float32 (at most "
             f"{FLOAT32_MAX:.8g} in magnitude), the learning rate's dtype. "
@@ -54,7 +74,7 @@ def check_float32(name: str, value):
 
 
 def check_non_negative(name: str, value):
-    check_finite(name, value)
+    value = check_finite(name, value)
     if value < 0:
         raise ValueError(
             f"Argument `{name}` must be >= 0. Received: {name}={value}"
@@ -63,7 +83,7 @@ def check_non_negative(name: str, value):
 
 
 def check_positive(name: str, value):
-    check_finite(name, value)
+    value = check_finite(name, value)
     if value <= 0:
         raise ValueError(
             f"Argument `{name}` must be > 0. Received: {name}={value}"
@@ -81,7 +101,7 @@ def check_in_range(
     high_open: bool = False,
 ):
     """Returns `value` if it lies in the interval; `(0, 1]` by default."""
-    check_finite(name, value)
+    value = check_finite(name, value)
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (above and below):
@@ -107,7 +127,7 @@ def check_positive_int(name: str, value) -> int:
 
     Counts of steps are also refused beyond int64.
     """
-    check_finite(name, value)
+    value = check_finite(name, value)
     if int(value) != value:
         raise ValueError(
             f"Argument `{name}` must be an integer number of steps (an "
@@ -127,7 +147,7 @@ def check_positive_steps(name: str, value):
 
     For step sizes that may be fractional (TF Addons' `step_size=2.5`).
     """
-    check_positive(name, value)
+    value = check_positive(name, value)
     _check_step_limit(name, value)
     return value
 
@@ -137,7 +157,7 @@ def check_int_at_least(name: str, value, minimum: int) -> int:
 
     Also refused beyond int64 (these are counts of steps or epochs).
     """
-    check_finite(name, value)
+    value = check_finite(name, value)
     if value < minimum or int(value) != value:
         raise ValueError(
             f"Argument `{name}` must be an integer >= {minimum}. "
@@ -181,7 +201,7 @@ def check_name(name: str, value) -> str:
 
 def check_above(name: str, value, bound):
     """Returns `value` if it is a finite number `> bound`, else raises."""
-    check_finite(name, value)
+    value = check_finite(name, value)
     if not value > bound:
         raise ValueError(
             f"Argument `{name}` must be > {bound}. Received: {name}={value}"
@@ -191,7 +211,7 @@ def check_above(name: str, value, bound):
 
 def check_above_argument(name: str, value, other_name: str, other):
     """Returns `value` if it is a finite number `> other`, else raises."""
-    check_finite(name, value)
+    value = check_finite(name, value)
     if not value > other:
         raise ValueError(
             f"Argument `{name}` must be > `{other_name}`. Received: "
@@ -212,9 +232,34 @@ def check_at_most(name: str, value, maximum, why: str = ""):
 
 def check_in_unit_interval(name: str, value):
     """Returns `value` if it is a number in `[0, 1)`, else raises."""
-    check_finite(name, value)
+    value = check_finite(name, value)
     if not 0 <= value < 1:
         raise ValueError(
             f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
         )
     return value
+
+
+def check_directory(name: str, value) -> str:
+    """Returns a directory path (`str` or `os.PathLike`) as a `str`.
+
+    The directory may be missing (the caller creates it); an empty path,
+    bytes, a non-path and an existing file are refused.
+    """
+    if isinstance(value, bytes) or not isinstance(value, (str, os.PathLike)):
+        raise ValueError(
+            f"Argument `{name}` must be a path (a string or os.PathLike). "
+            f"Received: {name}={value!r} of type {type(value).__name__}"
+        )
+    path = os.fspath(value)
+    if isinstance(path, bytes) or not path:
+        raise ValueError(
+            f"Argument `{name}` must be a non-empty path (a string). "
+            f"Received: {name}={value!r}"
+        )
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(
+            f"Argument `{name}` must be a directory (it is created if "
+            f"missing), but it is a file. Received: {name}={path!r}"
+        )
+    return path

@@ -114,7 +114,11 @@ class LearningRateLogger(keras.callbacks.Callback):
         chief_only: bool = True,
     ):
         super().__init__()
-        self.log_dir = _check_log_dir(log_dir)
+        self.log_dir = (
+            None
+            if log_dir is None
+            else _validation.check_directory("log_dir", log_dir)
+        )
         self.name = _check_log_name(name)
         self.chief_only = _validation.check_bool("chief_only", chief_only)
         if self.log_dir is not None:
@@ -385,25 +389,3 @@ def _check_not_a_metric(name, model):
             f"metrics, whose value it would overwrite in the logs. "
             f"Received: name={name!r}"
         )
-
-
-def _check_log_dir(log_dir):
-    if log_dir is None:
-        return None
-    if not isinstance(log_dir, (str, os.PathLike)):
-        raise ValueError(
-            "Argument `log_dir` must be a path (a string). "
-            f"Received: log_dir={log_dir!r} of type {type(log_dir).__name__}"
-        )
-    log_dir = os.fspath(log_dir)
-    if not log_dir:
-        raise ValueError(
-            "Argument `log_dir` must not be empty. "
-            f"Received: log_dir={log_dir!r}"
-        )
-    if os.path.exists(log_dir) and not os.path.isdir(log_dir):
-        raise ValueError(
-            "Argument `log_dir` must be a directory (it is created if "
-            f"missing). Received: log_dir={log_dir!r}, a file"
-        )
-    return log_dir
