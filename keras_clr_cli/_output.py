@@ -73,6 +73,12 @@ def held_signals():
             raise pending
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _make_parents(path):
     """Creates `path` and missing parents; returns the topmost created."""
     missing = None
@@ -106,6 +112,9 @@ def _check_free(directory, label):
         stats = os.statvfs(directory)
     except (OSError, AttributeError):
         return
+    if getattr(stats, "f_flag", 0) & getattr(os, "ST_RDONLY", 0):
+        # Such a file system often reports no free space at all.
+        raise OutputError(f"{label} is on a read-only file system: {directory}")
     free = stats.f_bavail * stats.f_frsize
     if free < MIN_FREE_BYTES:
         raise OutputError(
@@ -357,6 +366,9 @@ class OutputFile:
             write_to(self.tmp)
             with open(self.tmp, "rb+") as f:
                 os.fsync(f.fileno())
+            # mkstemp made it private (0600); the file gets what the
+            # user's umask gives a new file.
+            os.chmod(self.tmp, 0o666 & ~_umask())
             with held_signals():
                 os.replace(self.tmp, self.path)
                 self.tmp = None

@@ -256,6 +256,24 @@ def test_too_little_free_space_is_refused_before_training(
     assert fake_training == [] and os.listdir(tmp_path) == []
 
 
+def test_a_read_only_file_system_is_named_as_such(
+    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+):
+    real = os.statvfs
+
+    class ReadOnly:
+        def __init__(self, path):
+            stats = real(path)
+            self.f_frsize, self.f_bavail = stats.f_frsize, 0
+            self.f_flag = stats.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", ReadOnly)
+    assert demo(mnist_dir, tmp_path / "out") == 2
+    message = one_line(capsys.readouterr().err)
+    assert "read-only file system" in message and "MiB" not in message
+    assert fake_training == [] and os.listdir(tmp_path) == []
+
+
 def test_cross_device_publish_keeps_both_sets(
     mnist_dir, tmp_path, monkeypatch, fake_training, capsys
 ):
@@ -521,6 +539,17 @@ def test_plot_draws_every_argument(tmp_path, monkeypatch):
     assert lr[31] == pytest.approx(0.25 + 0.3 * 0.5**31)
     assert lr[40] == pytest.approx(0.25)
     assert lr[45] == pytest.approx(0.25 + 0.5 * 0.5**45)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_written_files_follow_the_umask(umask, tmp_path):
+    previous = os.umask(umask)
+    try:
+        assert keras_clr_cli.main(["plot", "--output", str(tmp_path)]) == 0
+    finally:
+        os.umask(previous)
+    mode = os.stat(tmp_path / "schedule.png").st_mode & 0o777
+    assert mode == 0o666 & ~umask
 
 
 def test_plot_into_an_existing_directory_and_other_formats(tmp_path):
