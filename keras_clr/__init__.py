@@ -6,27 +6,61 @@ other paths that earlier releases documented are kept as aliases (see
 CHANGELOG); the serialization keys never change.
 """
 
-from keras_clr import addons
-from keras_clr._resume import ScheduleGuard
-from keras_clr.callbacks import CyclicLR
-from keras_clr.callbacks import LearningRateLogger
-from keras_clr.callbacks import ReduceLRBoundsOnPlateau
-from keras_clr.momentum import CyclicalMomentumAdam
-from keras_clr.momentum import CyclicalMomentumAdamax
-from keras_clr.momentum import CyclicalMomentumAdamW
-from keras_clr.momentum import CyclicalMomentumLion
-from keras_clr.momentum import CyclicalMomentumNadam
-from keras_clr.momentum import CyclicalMomentumSGD
-from keras_clr.momentum import cyclical_momentum
-from keras_clr.plotting import plot_history
-from keras_clr.plotting import plot_range_test
-from keras_clr.plotting import plot_schedule
-from keras_clr.range_test import LRRangeTestResult
-from keras_clr.range_test import lr_range_test
-from keras_clr.schedules import AdjustedSchedule
-from keras_clr.schedules import CyclicalLearningRate
-from keras_clr.schedules import OneCycle
-from keras_clr.schedules import ScalePolicy
+
+def _require_a_backend():
+    """One clear line instead of Keras' traceback when no backend is
+    installed (without importing Keras, which is what fails)."""
+    import importlib.util
+    import json
+    import os
+
+    backend = os.environ.get("KERAS_BACKEND")
+    if not backend:
+        home = os.environ.get("KERAS_HOME") or os.path.join(
+            os.path.expanduser("~"), ".keras"
+        )
+        try:
+            with open(os.path.join(home, "keras.json")) as f:
+                backend = json.load(f).get("backend")
+        except (OSError, ValueError, AttributeError):
+            backend = None
+    backend = backend or "tensorflow"
+    try:
+        missing = importlib.util.find_spec(backend) is None
+    except (ImportError, ValueError):
+        missing = True
+    if backend in ("tensorflow", "jax", "torch") and missing:
+        raise ImportError(
+            f"keras_clr needs a Keras backend, and Keras is set to "
+            f"{backend!r}, which is not installed: pip install "
+            f"'keras-clr[{backend}]' (or keras-clr[tensorflow|jax|torch] "
+            "with KERAS_BACKEND set to match)"
+        ) from None
+
+
+_require_a_backend()
+
+from keras_clr import addons  # noqa: E402
+from keras_clr._resume import ScheduleGuard  # noqa: E402
+from keras_clr.callbacks import CyclicLR  # noqa: E402
+from keras_clr.callbacks import LearningRateLogger  # noqa: E402
+from keras_clr.callbacks import ReduceLRBoundsOnPlateau  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumAdam  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumAdamax  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumAdamW  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumLion  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumNadam  # noqa: E402
+from keras_clr.momentum import CyclicalMomentumSGD  # noqa: E402
+from keras_clr.momentum import cyclical_momentum  # noqa: E402
+from keras_clr.plotting import plot_history  # noqa: E402
+from keras_clr.plotting import plot_range_test  # noqa: E402
+from keras_clr.plotting import plot_schedule  # noqa: E402
+from keras_clr.range_test import LRRangeTestResult  # noqa: E402
+from keras_clr.range_test import lr_range_test  # noqa: E402
+from keras_clr.schedules import AdjustedSchedule  # noqa: E402
+from keras_clr.schedules import CyclicalLearningRate  # noqa: E402
+from keras_clr.schedules import OneCycle  # noqa: E402
+from keras_clr.schedules import ScalePolicy  # noqa: E402
 
 __version__ = "0.2.0"
 
