@@ -228,3 +228,17 @@ def check_in_unit_interval(name: str, value):
             f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
         )
     return value
+
+
+def check_count(name: str, value) -> int:
+    """Returns `value` if it is an `int` > 0; bools and floats are refused."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a positive integer. "
+            f"Received: {name}={value!r}"
+        )
+    return int(value)
