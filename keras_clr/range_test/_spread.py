@@ -117,7 +117,7 @@ def summary(result) -> str:
         row = f"  {name:<20} " + ("none" if lr is None else f"{lr:.3e}")
         if lr is not None and n > 1:
             q1, q3 = spread["quartiles"]
-            row += f"   x{spread['ratio']:<7.3g} {q1:.2e} to {q3:.2e}"
+            row += f"   x{spread['ratio']:<8.3g}{q1:.2e} to {q3:.2e}"
         lines.append(row)
     for i, sweep in enumerate(result.sweeps):
         if sweep.stopped_early:
