@@ -150,14 +150,16 @@ class LRRangeTestResult:
 
     @classmethod
     def _combined(cls, sweeps):
-        sweeps = tuple(sweeps) if isinstance(sweeps, (list, tuple)) else ()
-        if not sweeps or not all(
-            isinstance(s, cls) and s.sweeps == (s,) for s in sweeps
+        if (
+            not isinstance(sweeps, (list, tuple))
+            or not sweeps
+            or not all(isinstance(s, cls) and s.sweeps == (s,) for s in sweeps)
         ):
             raise ValueError(
                 "Argument `sweeps` must be a non-empty list of one-sweep "
                 f"`LRRangeTestResult`s. Received: sweeps={sweeps!r}"
             )
+        sweeps = tuple(sweeps)
         if len({s.smoothing for s in sweeps}) > 1:
             raise ValueError(
                 "Argument `sweeps` must share one `smoothing`. Received: "

@@ -38,7 +38,9 @@ def noise(losses) -> float:
     """The raw loss' noise relative to its level, up to its lowest value.
 
     A robust estimate of the standard deviation around a local straight
-    line, `median(|second difference|) / sqrt(6)`, over `median(|loss|)`;
+    line, `median(|second difference|) / (0.6745 sqrt(6))` (a second
+    difference of noise has 6 times its variance; 0.6745 is the median of
+    `|N(0, 1)|`), over `median(|loss|)`;
     `0.0` for curves of fewer than 5 finite points.
     """
     losses = np.asarray(losses, dtype=float)
@@ -46,7 +48,7 @@ def noise(losses) -> float:
     losses = losses[: int(np.argmin(losses)) + 1] if losses.size else losses
     if losses.size < 5:
         return 0.0
-    wiggle = np.median(np.abs(np.diff(losses, 2))) / math.sqrt(6)
+    wiggle = np.median(np.abs(np.diff(losses, 2))) / (0.6745 * math.sqrt(6))
     return float(wiggle / max(np.median(np.abs(losses)), 1e-12))
 
 
