@@ -19,7 +19,9 @@ from keras_clr.range_test import SuggestionSpreadWarning
 from keras_clr.range_test import _spread
 from tests.conftest import BACKEND
 from tests.range_test.conftest import RaiseAt
+from tests.range_test.conftest import compiled_model
 from tests.range_test.conftest import task
+from tests.range_test.conftest import trained
 from tests.range_test.test_restore import OPTIMIZERS
 from tests.range_test.test_restore import everything
 from tests.range_test.test_restore import twin
@@ -387,3 +389,26 @@ def test_bad_repeats_refused_before_any_training(kwargs, message):
         )
     assert message in str(info.value)
     assert not started.started
+
+
+def test_every_sweep_starts_from_the_same_state():
+    # One example repeated: every data order gives the same batches, and
+    # the model has no random layer, so restored sweeps draw one curve.
+    x, y = task(1)
+    model = trained(compiled_model())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SuggestionSpreadWarning)
+        result = keras_clr.lr_range_test(
+            model,
+            np.repeat(x, 64, axis=0),
+            np.repeat(y, 64, axis=0),
+            batch_size=16,
+            start_lr=1e-3,
+            end_lr=10.0,
+            num_steps=20,
+            verbose=0,
+            repeats=3,
+        )
+    first = result.sweeps[0].losses
+    assert result.sweeps[1].losses == first
+    assert result.sweeps[2].losses == first
