@@ -263,3 +263,17 @@ def check_directory(name: str, value) -> str:
             f"missing), but it is a file. Received: {name}={path!r}"
         )
     return path
+
+
+def check_count(name: str, value) -> int:
+    """Returns `value` if it is an `int` > 0; bools and floats are refused."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value <= 0
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a positive integer. "
+            f"Received: {name}={value!r}"
+        )
+    return int(value)

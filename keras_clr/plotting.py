@@ -154,16 +154,19 @@ def _align(history, values, lrs, log_iterations):
     )
 
 
-_RULE_MARKERS = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
+_RULE_STYLES = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
 
 
 def plot_range_test(result, ax=None):
     """Draws an LR range test's loss against the learning rate.
 
-    The raw losses as dots, the smoothed losses as a line, on a log LR
-    axis, with each rule's suggestion marked on the smoothed curve (the
-    default rule, `"steepest"`, first in the legend). Non-finite losses
-    are left out. Never shows or saves the figure.
+    One sweep: the raw losses as dots, the smoothed losses as a line, on a
+    log LR axis, with each rule's suggestion marked on the smoothed curve.
+    Several sweeps (`repeats > 1`): every sweep's smoothed curve, faint;
+    each rule's median suggestion as a dashed line, its quartiles as a
+    band and its smallest to largest sweep suggestion as whiskers at the
+    top. The default rule comes first in the legend, which sits right of
+    the axes. Non-finite losses are left out. Never shows or saves.
 
     Example:
 
@@ -178,37 +181,92 @@ def plot_range_test(result, ax=None):
     'log'
 
     Args:
-        result: A `keras_clr.LRRangeTestResult` (reads its public `lrs`,
-            `losses`, `smoothed_losses` and `suggestions`).
+        result: A `keras_clr.LRRangeTestResult` (reads its public `sweeps`,
+            `lrs`, `losses`, `smoothed_losses`, `suggestions`,
+            `sweep_suggestions`, `spreads` and `default_rule`).
         ax: Matplotlib axes to draw on; a new figure if `None`.
 
     Returns:
         The axes.
     """
-    from keras_clr.range_test import DEFAULT_RULE
-
-    lrs = np.asarray(result.lrs, dtype=float)
-    smoothed = np.asarray(result.smoothed_losses, dtype=float)
-    ax = _axes(ax)
-    ax.plot(lrs, result.losses, ".", alpha=0.3, markersize=3, label="loss")
-    ax.plot(lrs, smoothed, label="smoothed loss")
-    for rule, lr in result.suggestions.items():
-        index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
-        default = " (default)" if rule == DEFAULT_RULE else ""
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(9, 3.8), layout="constrained")
+    sweeps = result.sweeps
+    many = len(sweeps) > 1
+    if not many:
         ax.plot(
+            result.lrs,
+            result.losses,
+            ".",
+            alpha=0.3,
+            markersize=3,
+            label="loss",
+        )
+    for i, sweep in enumerate(sweeps):
+        ax.plot(
+            sweep.lrs,
+            sweep.smoothed_losses,
+            **(dict(color="0.45", alpha=0.5, linewidth=1) if many else {}),
+            label=(
+                f"smoothed loss, {len(sweeps)} sweeps"
+                if many
+                else "smoothed loss"
+            )
+            if i == 0
+            else "_sweep",
+        )
+    rules = sorted(result.suggestions, key=lambda r: r != result.default_rule)
+    for j, rule in enumerate(rules):
+        lr = result.suggestions[rule]
+        default = " (default)" if rule == result.default_rule else ""
+        label = f"{rule}{default}: {lr:.2e}"
+        marker = _RULE_STYLES.get(rule, "x")
+        if not many:
+            lrs = np.asarray(result.lrs)
+            index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
+            ax.plot(
+                lr,
+                result.smoothed_losses[index],
+                marker,
+                markersize=9,
+                label=label,
+            )
+            continue
+        color = f"C{j + 1}"
+        spread, values = result.spreads[rule], result.sweep_suggestions[rule]
+        ax.axvline(
             lr,
-            smoothed[index],
-            _RULE_MARKERS.get(rule, "x"),
-            markersize=9,
-            label=f"{rule}{default}: {lr:.2e}",
+            color=color,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"{label} (median), x{spread['ratio']:.2g} spread",
+        )
+        ax.axvspan(*spread["quartiles"], color=color, alpha=0.12, linewidth=0)
+        ax.errorbar(
+            lr,
+            0.95 - 0.07 * j,
+            xerr=[[lr - min(values)], [max(values) - lr]],
+            fmt=marker,
+            color=color,
+            capsize=4,
+            transform=ax.get_xaxis_transform(),
         )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
-    finite = smoothed[np.isfinite(smoothed)]
-    if finite.size:
-        low, high = finite.min(), finite[0]
+    curves = [np.asarray(s.smoothed_losses, dtype=float) for s in sweeps]
+    curves = [c[np.isfinite(c)] for c in curves]
+    curves = [c for c in curves if c.size]
+    if curves:  # from the lowest loss to 1.5 x the highest start
+        low = min(c.min() for c in curves)
+        high = max(c[0] for c in curves)
         ax.set_ylim(low - 0.1 * abs(low), max(high, low) * 1.5 + 1e-12)
-    ax.legend(fontsize=8)
+    ax.legend(
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="band: quartiles, bar: min to max" if many else None,
+        title_fontsize=8,
+    )
     ax.grid(alpha=0.3, which="both")
     return ax

@@ -125,3 +125,52 @@ def test_missing_matplotlib_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'keras-clr\[plot\]'"):
         keras_clr.plot_schedule(keras_clr.CyclicalLearningRate(), 10)
+
+
+def test_plotting_imports_nothing_from_the_range_test():
+    # Issue 19: plotting views the result; the result imports plotting.
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(sys.modules["keras_clr.plotting"]))
+    imported = [
+        getattr(node, "module", None) or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    assert not [name for name in imported if "range_test" in name]
+
+
+def test_plot_range_test_of_several_sweeps(tmp_path):
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    lrs = np.geomspace(1e-5, 1.0, 51)
+    sweeps = [
+        keras_clr.LRRangeTestResult(
+            lrs, 2.0 - np.tanh(np.log10(lrs) - c), smoothing=0.0
+        )
+        for c in (-3.5, -3.0, -2.0)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = keras_clr.LRRangeTestResult.from_sweeps(sweeps)
+    figure = Figure(figsize=(9, 3.8), layout="constrained")
+    ax = keras_clr.plot_range_test(result, ax=figure.add_subplot())
+    lines = ax.get_lines()
+    faint = [line for line in lines if line.get_alpha() == 0.5]
+    assert len(faint) == 3  # one per sweep
+    np.testing.assert_array_equal(faint[2].get_xdata(), lrs)
+    medians = {
+        line.get_label().split(":")[0]: line.get_xdata()[0]
+        for line in lines
+        if line.get_linestyle() == "--"
+    }
+    assert medians["steepest (default)"] == pytest.approx(1e-3)
+    assert list(medians)[0] == "steepest (default)"
+    assert len(medians) == 3
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().x0 > ax.bbox.x1  # outside the data
+    figure.savefig(tmp_path / "sweeps.png")

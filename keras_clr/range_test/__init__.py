@@ -4,7 +4,10 @@
   once for the compiled step and for the recorded LRs.
 - `_suggest.py`: the suggestion rules, pure NumPy (no Keras).
 - `_data.py`: the never-ending batch source (TensorFlow only if loaded).
-- `_result.py`: `LRRangeTestResult`, its suggestions and JSON I/O.
+- `_result.py`: `LRRangeTestResult`, its suggestions and JSON I/O
+  (one sweep's JSON in `_json.py`).
+- `_spread.py`: how far repeated sweeps agree: median, spread, warning
+  and summary (pure NumPy).
 - `_driver.py`: `lr_range_test`: swap in the sweep, train, restore.
 
 The plot is `keras_clr.plotting.plot_range_test`.
@@ -13,6 +16,8 @@ The plot is `keras_clr.plotting.plot_range_test`.
 from keras_clr.range_test._driver import MAX_NUM_STEPS
 from keras_clr.range_test._driver import lr_range_test
 from keras_clr.range_test._result import LRRangeTestResult
+from keras_clr.range_test._spread import SPREAD_LIMIT
+from keras_clr.range_test._spread import SuggestionSpreadWarning
 from keras_clr.range_test._suggest import DEFAULT_RULE
 from keras_clr.range_test._suggest import RULES
 from keras_clr.range_test._sweep import MODES
@@ -26,5 +31,7 @@ __all__ = [
     "MAX_NUM_STEPS",
     "MODES",
     "RULES",
+    "SPREAD_LIMIT",
     "SUGGESTION_RULES",
+    "SuggestionSpreadWarning",
 ]

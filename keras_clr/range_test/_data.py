@@ -13,6 +13,7 @@ import numpy as np
 from keras_clr import _validation
 
 DEFAULT_BATCH_SIZE = 32
+SHUFFLE_BUFFER = 256
 
 _ACCEPTED = (
     "NumPy arrays (with `y`), a `tf.data.Dataset` or a "
@@ -26,12 +27,15 @@ def _is_tf_dataset(x) -> bool:
     return data is not None and isinstance(x, data.Dataset)
 
 
-def cycling_batches(x, y=None, batch_size=None):
+def cycling_batches(x, y=None, batch_size=None, seed=None):
     """A never-ending source of batches for `fit`, and its first batch.
 
     Datasets are repeated; NumPy data is cut into equal batches of
     `batch_size` that wrap around the end of the data, so that every
-    step's loss has the same weight in Keras' running mean.
+    step's loss has the same weight in Keras' running mean. With a `seed`
+    the order changes: NumPy rows and `PyDataset` batches are permuted,
+    a `tf.data.Dataset`'s batches are shuffled in a buffer of
+    `SHUFFLE_BUFFER`.
 
     Raises:
         ValueError: For data of an unsupported kind, empty data, `x` and
@@ -51,32 +55,41 @@ def cycling_batches(x, y=None, batch_size=None):
                 f"(it is batched already). Received: batch_size={batch_size}"
             )
         if _is_tf_dataset(x):
-            return _from_tf_dataset(x)
-        return _from_py_dataset(x)
+            return _from_tf_dataset(x, seed)
+        return _from_py_dataset(x, seed)
     batch_size = DEFAULT_BATCH_SIZE if batch_size is None else batch_size
     batch_size = _validation.check_positive_int("batch_size", batch_size)
-    return _from_arrays(x, y, batch_size)
+    return _from_arrays(x, y, batch_size, seed)
 
 
-def _from_tf_dataset(dataset):
+def _order(n, seed):
+    if seed is None:
+        return np.arange(n)
+    return np.random.default_rng(seed).permutation(n)
+
+
+def _from_tf_dataset(dataset, seed):
     first = next(iter(dataset), None)
     if first is None:
         raise ValueError(
             "Argument `x` is an empty dataset: the range test needs data."
         )
+    if seed is not None:
+        dataset = dataset.shuffle(SHUFFLE_BUFFER, seed=seed)
     return dataset.repeat(), first
 
 
-def _from_py_dataset(dataset):
+def _from_py_dataset(dataset, seed):
     if len(dataset) == 0:
         raise ValueError(
             "Argument `x` is an empty PyDataset: the range test needs data."
         )
+    order = _order(len(dataset), seed)
 
     def batches():
         while True:
-            for i in range(len(dataset)):
-                yield dataset[i]
+            for i in order:
+                yield dataset[int(i)]
 
     return batches(), dataset[0]
 
@@ -103,7 +116,7 @@ def _as_array(name, value):
     return array
 
 
-def _from_arrays(x, y, batch_size):
+def _from_arrays(x, y, batch_size, seed):
     arrays = [_as_array("x", x)]
     if y is not None:
         arrays.append(_as_array("y", y))
@@ -116,10 +129,13 @@ def _from_arrays(x, y, batch_size):
             f"len(x)={n}, len(y)={len(arrays[-1])}"
         )
 
+    order = None if seed is None else _order(n, seed)
+
     def batches():
         start = 0
         while True:
             index = np.arange(start, start + batch_size) % n
+            index = index if order is None else order[index]
             start = (start + batch_size) % n
             yield tuple(a[index] for a in arrays)
 

@@ -9,6 +9,7 @@ from keras import ops
 from keras_clr import _keras
 from keras_clr import _validation
 from keras_clr.range_test import _data
+from keras_clr.range_test import _spread
 from keras_clr.range_test import _sweep
 from keras_clr.range_test._result import LRRangeTestResult
 from keras_clr.schedules._momentum import BASE_MOMENTUM
@@ -60,6 +61,9 @@ class _RangeSchedule(
 
 
 _ABSENT = object()
+# Apart from the sweep's seeds, so that no sweep replays another's draws
+# (PyTorch seeds with the sum of a SeedGenerator's two numbers).
+_SEED_STRIDE = 1_000_003
 
 
 class _Snapshot:
@@ -93,10 +97,23 @@ class _Snapshot:
         self.history = model.__dict__.get("history", _ABSENT)
         self.stop_training = model.stop_training
 
-    def restore(self):
+    def restore(self, sweep=0):
+        """Puts everything back; `sweep > 0` only puts the variables back,
+        then moves every random generator to a seed of that sweep's own."""
         for variable, value in self.values:
+            if sweep and variable.name == "seed_generator_state":
+                seeds = value.astype(np.int64)
+                seeds[0] = (seeds[0] + sweep * _SEED_STRIDE) % 2**31
+                value = seeds.astype(value.dtype)
             variable.assign(value)
         _keras.set_backend_rng_state(self.rng_state)
+        if sweep:
+            self.model.stop_training = False
+            if self.rng_state is not None:  # torch's global generators
+                import torch
+
+                torch.manual_seed(int(torch.randint(2**62, ())) + sweep)
+            return
         _keras.set_learning_rate_object(self.optimizer, self.learning_rate)
         # The next `fit` traces its step again, with the original LR.
         _keras.retrace(self.model)
@@ -161,6 +178,8 @@ def lr_range_test(
     diverge_threshold: float = 4.0,
     callbacks: list | None = None,
     verbose="auto",
+    repeats: int = 1,
+    keep_partial: bool = False,
 ) -> LRRangeTestResult:
     """Runs Smith's LR range test on a compiled model; restores it after.
 
@@ -181,6 +200,16 @@ def lr_range_test(
     runs out. The test stops early when the smoothed loss exceeds
     `diverge_threshold` times its best, or is not finite.
 
+    With `repeats=k > 1` it sweeps `k` times, each from the same start
+    (everything below is put back between sweeps), the first in the
+    data's own order as with `repeats=1`, the others in orders shuffled
+    with seeds 1, 2, ... and with the random layers' generators moved to
+    seeds of their own. The suggestions are then the medians of the
+    sweeps', `result.spreads` says how far they disagree, and one
+    `SuggestionSpreadWarning` names the likely causes when the default
+    rule's largest sweep suggestion is over `SPREAD_LIMIT` (3) times its
+    smallest.
+
     Optimizers made by `keras_clr.cyclical_momentum` (or the
     `keras_clr.CyclicalMomentum*` classes) keep their fixed nominal
     momentum, `max_momentum`, for the whole test: the curve is the one a
@@ -189,7 +218,8 @@ def lr_range_test(
 
     Afterwards everything that affects the next `fit` is what it was, bit
     for bit, whether the test finished, diverged, raised or was
-    interrupted with Ctrl-C (the interrupt is then re-raised): every model
+    interrupted with Ctrl-C in any sweep (the interrupt is then re-raised,
+    unless `keep_partial=True` and a sweep is complete): every model
     variable (weights, BatchNorm statistics, the seed generators of
     Dropout and other random layers), every optimizer variable (iteration
     count, moments, loss scale), the optimizer's learning rate or
@@ -229,12 +259,19 @@ def lr_range_test(
             `[0, 1)`.
         diverge_threshold: Stop when the smoothed loss exceeds this times
             its best; `> 1`.
-        callbacks: More Keras callbacks for the test's `fit`.
+        callbacks: More Keras callbacks for the test's `fit` (called in
+            every sweep).
         verbose: Keras' progress bar setting.
+        repeats: How many sweeps, a positive int.
+        keep_partial: On Ctrl-C, after putting everything back, return
+            the result of the sweeps already complete (the interrupted
+            one is dropped) instead of re-raising `KeyboardInterrupt`;
+            re-raised all the same if no sweep is complete.
 
     Returns:
         An `LRRangeTestResult`: `lrs`, `losses`, `smoothed_losses`,
-        `suggestions`, `suggest_bounds()`, `plot()`, ready schedules, JSON.
+        `suggestions`, `suggest_bounds()`, `plot()`, ready schedules, JSON;
+        with `repeats > 1` also `sweeps`, `sweep_suggestions`, `spreads`.
         With `steps_per_execution > 1` there is one entry per execution
         (Keras reports losses once per execution): its mean loss, at the LR
         of its last step.
@@ -252,6 +289,8 @@ def lr_range_test(
         diverge_threshold,
         callbacks,
     )
+    repeats = _validation.check_count("repeats", repeats)
+    keep_partial = _validation.check_bool("keep_partial", keep_partial)
     if not isinstance(model, keras.Model):
         raise ValueError(
             "Argument `model` must be a compiled `keras.Model`. "
@@ -272,35 +311,53 @@ def lr_range_test(
     schedule = _RangeSchedule(
         start_lr, end_lr, num_steps, mode, _keras.iterations(optimizer)
     )
-    recorder = _Recorder(smoothing, diverge_threshold)
+    sweeps = []
     try:
         # The step is traced anew with the test's schedule; the original
         # is put back, and traced anew, afterwards.
         _keras.set_learning_rate_object(optimizer, schedule)
         _keras.retrace(model)
-        model.fit(
-            data,
-            steps_per_epoch=num_steps,
-            epochs=1,
-            shuffle=False,
-            verbose=verbose,
-            callbacks=[recorder, *(callbacks or [])],
-        )
+        for sweep in range(repeats):
+            if sweep:
+                saved.restore(sweep)
+                data, _ = _data.cycling_batches(x, y, batch_size, seed=sweep)
+            recorder = _Recorder(smoothing, diverge_threshold)
+            model.fit(
+                data,
+                steps_per_epoch=num_steps,
+                epochs=1,
+                shuffle=False,
+                verbose=verbose,
+                callbacks=[recorder, *(callbacks or [])],
+            )
+            lrs = _sweep.recorded_lrs(
+                recorder.ends, start_lr, end_lr, num_steps, mode
+            )
+            sweeps.append(
+                LRRangeTestResult(
+                    lrs,
+                    recorder.losses,
+                    smoothing=smoothing,
+                    stopped_early=recorder.stopped_early,
+                )
+            )
+    except KeyboardInterrupt:
+        if not (keep_partial and sweeps):
+            raise
     finally:
         saved.restore()
-    lrs = _sweep.recorded_lrs(recorder.ends, start_lr, end_lr, num_steps, mode)
-    return LRRangeTestResult(
-        lrs,
-        recorder.losses,
-        smoothing=smoothing,
-        stopped_early=recorder.stopped_early,
-    )
+    if len(sweeps) == 1:
+        return sweeps[0]
+    result = LRRangeTestResult._combined(sweeps)
+    _spread.warn_if_unsure(result, stacklevel=3)  # at the caller's line
+    return result
 
 
 def _check_arguments(
     start_lr, end_lr, num_steps, mode, smoothing, threshold, callbacks
 ):
     _validation.check_above("start_lr", start_lr, 0)
+    _validation.check_float32("end_lr", end_lr)
     _validation.check_above_argument("end_lr", end_lr, "start_lr", start_lr)
     _validation.check_int_at_least("num_steps", num_steps, 2)
     _validation.check_at_most(

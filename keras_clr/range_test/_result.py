@@ -1,10 +1,11 @@
-"""What a range test found: the curve, the suggestions, JSON I/O."""
+"""What a range test found: the curves, the suggestions, JSON I/O."""
 
 import json
-import math
 import os
 
 from keras_clr import _validation
+from keras_clr.range_test import _json
+from keras_clr.range_test import _spread
 from keras_clr.range_test import _suggest
 
 _REQUIRED_KEYS = ("lrs", "losses", "smoothing")
@@ -26,6 +27,10 @@ class LRRangeTestResult:
       the longest stretch of falling loss.
     - `"minimum_over_10"`: the LR of the lowest smoothed loss, over 10.
 
+    A test run with `repeats=k` (see `from_sweeps`) keeps every sweep in
+    `sweeps`; each rule's suggestion is then the median of the sweeps'
+    and `spreads` says how far they disagree. `print(result)` shows both.
+
     Example:
 
     >>> import numpy as np
@@ -46,18 +51,26 @@ class LRRangeTestResult:
             `None`.
 
     Attributes:
-        lrs: List of floats.
+        lrs: List of floats (of the first sweep, like the next three).
         losses: List of floats (`nan` where a loaded file had `null`).
         smoothed_losses: Bias-corrected exponential moving average of
             `losses` with factor `smoothing`.
-        suggestions: `{rule: lr}` for every rule; `{}` when fewer than 3
-            points of the curve are finite.
         stopped_early: A string saying why the test stopped, or `None`.
+        sweeps: Tuple of one-sweep results, `(self,)` for one sweep.
+        sweep_suggestions: `{rule: [lr of each sweep that has one]}`.
+        suggestions: `{rule: median of sweep_suggestions[rule]}`; `{}`
+            when no sweep has 3 finite points.
+        spreads: `{rule: {"ratio": largest / smallest, "quartiles":
+            (q1, q3)}}` of `sweep_suggestions`.
+        default_rule: `DEFAULT_RULE`.
 
     Raises:
-        ValueError: If `lrs` and `losses` differ in length or `smoothing`
+        ValueError: If `lrs` is empty, holds a value that is not a finite
+            number > 0, differs from `losses` in length, or `smoothing`
             is not in `[0, 1)`.
     """
+
+    default_rule = _suggest.DEFAULT_RULE
 
     def __init__(
         self,
@@ -68,6 +81,13 @@ class LRRangeTestResult:
     ):
         self.lrs = [float(v) for v in lrs]
         self.losses = [float(v) for v in losses]
+        bad = [i for i, v in enumerate(self.lrs) if not 0 < v < float("inf")]
+        if not self.lrs or bad:
+            where = f"lrs[{bad[0]}]={self.lrs[bad[0]]}" if bad else "lrs=[]"
+            raise ValueError(
+                "Argument `lrs` must be a non-empty list of finite learning "
+                f"rates > 0. Received: {where}"
+            )
         if len(self.lrs) != len(self.losses):
             raise ValueError(
                 "Arguments `lrs` and `losses` must have the same length. "
@@ -78,12 +98,93 @@ class LRRangeTestResult:
         self.smoothing = smoothing
         self.stopped_early = stopped_early
         self.smoothed_losses = _suggest.smooth(self.losses, smoothing)
-        self.suggestions = _suggest.suggest(self.lrs, self.smoothed_losses)
+        self._own = _suggest.suggest(self.lrs, self.smoothed_losses)
+        self._set_sweeps((self,))
+
+    def _set_sweeps(self, sweeps):
+        self.sweeps = tuple(sweeps)
+        self.sweep_suggestions, self.suggestions, self.spreads = {}, {}, {}
+        for rule in _suggest.RULES:
+            values = [s._own[rule] for s in self.sweeps if rule in s._own]
+            if values:
+                self.sweep_suggestions[rule] = values
+                median, spread = _spread.combine(values)
+                self.suggestions[rule], self.spreads[rule] = median, spread
+
+    @classmethod
+    def from_sweeps(cls, sweeps) -> "LRRangeTestResult":
+        """One result from the sweeps of a repeated range test.
+
+        Its curve attributes are the first sweep's; its suggestions are
+        the medians over the sweeps. Emits one `SuggestionSpreadWarning`,
+        with the likely causes, when the default rule's largest sweep
+        suggestion is more than `SPREAD_LIMIT` (3) times its smallest.
+
+        Example:
+
+        >>> import numpy as np
+        >>> import keras_clr
+        >>> lrs = np.geomspace(1e-5, 1.0, 51)
+        >>> sweeps = [keras_clr.LRRangeTestResult(
+        ...     lrs, 2.0 - np.tanh(np.log10(lrs) + c), smoothing=0.0)
+        ...     for c in (3.2, 3.0, 2.8)]  # steepest near 6e-4, 1e-3, 1.6e-3
+        >>> result = keras_clr.LRRangeTestResult.from_sweeps(sweeps)
+        >>> spread = result.spreads["steepest"]
+        >>> round(result.suggestion, 6), round(spread["ratio"], 2)
+        (0.001, 2.51)
+
+        Args:
+            sweeps: One-sweep `LRRangeTestResult`s, all with the same
+                `smoothing`.
+
+        Returns:
+            An `LRRangeTestResult` whose `sweeps` are `sweeps`.
+
+        Raises:
+            ValueError: If `sweeps` is empty, holds something else, or the
+                smoothings differ.
+        """
+        result = cls._combined(sweeps)
+        _spread.warn_if_unsure(result)
+        return result
+
+    @classmethod
+    def _combined(cls, sweeps):
+        if (
+            not isinstance(sweeps, (list, tuple))
+            or not sweeps
+            or not all(isinstance(s, cls) and s.sweeps == (s,) for s in sweeps)
+        ):
+            raise ValueError(
+                "Argument `sweeps` must be a non-empty list of one-sweep "
+                f"`LRRangeTestResult`s. Received: sweeps={sweeps!r}"
+            )
+        sweeps = tuple(sweeps)
+        if len({s.smoothing for s in sweeps}) > 1:
+            raise ValueError(
+                "Argument `sweeps` must share one `smoothing`. Received: "
+                f"{[s.smoothing for s in sweeps]}"
+            )
+        first = sweeps[0]
+        result = cls(first.lrs, first.losses, first.smoothing)
+        result.stopped_early = first.stopped_early
+        result._set_sweeps(sweeps)
+        return result
 
     @property
     def suggestion(self) -> float | None:
         """The default rule's (`"steepest"`) LR, `None` if there is none."""
-        return self.suggestions.get(_suggest.DEFAULT_RULE)
+        return self.suggestions.get(self.default_rule)
+
+    def summary(self) -> str:
+        """Per rule, the suggestion (the sweeps' median) and their spread.
+
+        `str(result)` and `print(result)` give the same text.
+        """
+        return _spread.summary(self)
+
+    def __str__(self):
+        return self.summary()
 
     def suggest_bounds(
         self, rule: str = _suggest.DEFAULT_RULE
@@ -158,25 +259,23 @@ class LRRangeTestResult:
         Every value that is not finite (a loss that became `nan` or
         `inf`) is written as `null`: read it as "not a finite number".
         `from_json` reads `null` back as `nan`, which the suggestions and
-        the plot leave out exactly as they leave out `inf`.
+        the plot leave out exactly as they leave out `inf`. A result of
+        several sweeps adds `"sweeps"`, a list of `{"lrs", "losses",
+        "stopped_early"}` objects (the first sweep is also at the top, so
+        that 0.2.0 reads the file as one sweep).
         """
-        return json.dumps(
-            {
-                "lrs": [_json_float(v) for v in self.lrs],
-                "losses": [_json_float(v) for v in self.losses],
-                "smoothing": self.smoothing,
-                "stopped_early": self.stopped_early,
-                "suggestions": {
-                    rule: _json_float(lr)
-                    for rule, lr in self.suggestions.items()
-                },
-            },
-            allow_nan=False,
-        )
+        data = _json.curve_json(self)
+        data["smoothing"] = self.smoothing
+        data["suggestions"] = {
+            rule: _json.json_float(lr) for rule, lr in self.suggestions.items()
+        }
+        if len(self.sweeps) > 1:
+            data["sweeps"] = [_json.curve_json(s) for s in self.sweeps]
+        return json.dumps(data, allow_nan=False)
 
     def save(self, path) -> None:
         """Writes `to_json()` to the file `path`."""
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write(self.to_json())
 
     @classmethod
@@ -199,21 +298,29 @@ class LRRangeTestResult:
 
     @classmethod
     def load(cls, path) -> "LRRangeTestResult":
-        """Reads a result saved by `save` (this version or 0.1.0).
+        """Reads a result saved by `save` (this version, 0.2.0 or 0.1.0).
+
+        Files of 0.1.0 and 0.2.0 load as one-sweep results.
 
         Raises:
             ValueError: Naming the file and what is wrong with it (empty,
-                not JSON or truncated, missing keys, values of the wrong
-                type or length).
+                not UTF-8, not JSON or truncated, missing keys, values of
+                the wrong type, length or sign).
             OSError: If the file cannot be read.
         """
-        with open(path) as f:
-            text = f.read()
-        return cls._from_text(
-            text,
-            f"The file {os.fspath(path)!r}",
-            f"path={os.fspath(path)!r}",
-        )
+        subject = f"The file {os.fspath(path)!r}"
+        received = f"path={os.fspath(path)!r}"
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{subject} is not an LR range test result saved by "
+                f"`LRRangeTestResult.save`: it is not UTF-8 text ({error}). "
+                f"Received: {received}"
+            ) from None
+        return cls._from_text(text, subject, received)
 
     @classmethod
     def _from_text(cls, text, subject, received):
@@ -236,12 +343,6 @@ class LRRangeTestResult:
         missing = [key for key in _REQUIRED_KEYS if key not in data]
         if missing:
             raise fail("missing key(s) " + ", ".join(map(repr, missing)))
-        lrs = _float_list(data["lrs"], "lrs", fail)
-        losses = _float_list(data["losses"], "losses", fail)
-        if len(lrs) != len(losses):
-            raise fail(
-                f"'lrs' has {len(lrs)} values but 'losses' has {len(losses)}"
-            )
         smoothing = data["smoothing"]
         if (
             not isinstance(smoothing, (int, float))
@@ -249,37 +350,27 @@ class LRRangeTestResult:
             or not 0 <= smoothing < 1
         ):
             raise fail(f"'smoothing' must be in [0, 1), found {smoothing!r}")
-        stopped_early = data.get("stopped_early")
-        if stopped_early is not None and not isinstance(stopped_early, str):
-            raise fail(
-                f"'stopped_early' must be a string or null, found "
-                f"{stopped_early!r}"
-            )
-        return cls(lrs, losses, smoothing, stopped_early)
+        curves = data.get("sweeps", [data])
+        if not isinstance(curves, list) or not curves:
+            raise fail("'sweeps' must be a non-empty list")
+        sweeps = []
+        for i, curve in enumerate(curves):
+            where = f"'sweeps'[{i}] " if "sweeps" in data else ""
+            if not isinstance(curve, dict):
+                raise fail(f"{where}must be an object")
+            try:
+                lrs, losses, stopped = _json.curve(curve, where, fail)
+                sweeps.append(cls(lrs, losses, smoothing, stopped))
+            except ValueError as error:  # e.g. negative learning rates
+                if "is not an LR range test result" in str(error):
+                    raise
+                raise fail(f"{where}{error}") from None
+        return sweeps[0] if len(sweeps) == 1 else cls._combined(sweeps)
 
     def __repr__(self):
         best = self.suggestion
         best = "none" if best is None else f"{best:.3g}"
         return (
             f"<LRRangeTestResult: {len(self.lrs)} points, "
-            f"{_suggest.DEFAULT_RULE} {best}>"
+            f"{self.default_rule} {best}>"
         )
-
-
-def _json_float(value):
-    return value if math.isfinite(value) else None
-
-
-def _float_list(values, key, fail):
-    """`values` as floats (`null` as nan), or raises `fail(...)`."""
-    if not isinstance(values, list):
-        raise fail(f"'{key}' must be a list, found {type(values).__name__}")
-    out = []
-    for i, v in enumerate(values):
-        if v is None:
-            out.append(math.nan)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append(float(v))
-        else:
-            raise fail(f"'{key}'[{i}] is not a number or null: {v!r}")
-    return out

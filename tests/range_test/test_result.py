@@ -65,6 +65,15 @@ def test_unknown_rule_and_too_few_points():
             r"len\(lrs\)=2, len\(losses\)=1",
         ),
         (dict(smoothing=1.0), r"`smoothing` must be in \[0, 1\)"),
+        (
+            dict(lrs=[], losses=[]),
+            r"Argument `lrs` must be a non-empty .* "
+            r"Received: lrs=\[\]",
+        ),
+        (dict(lrs=[0.1, float("nan")]), r"`lrs` .* Received: lrs\[1\]=nan"),
+        (dict(lrs=[-0.1, 0.2]), r"> 0\. Received: lrs\[0\]=-0\.1"),
+        (dict(lrs=[0.1, 0.0]), r"Received: lrs\[1\]=0\.0"),
+        (dict(lrs=[0.1, float("inf")]), r"Received: lrs\[1\]=inf"),
     ],
 )
 def test_constructor_checks(kwargs, message):
@@ -144,7 +153,29 @@ BAD_FILES = [
         '{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5, "stopped_early": 3}',
         "'stopped_early' must be a string or null",
     ),
+    (
+        '{"lrs": [0.1, -0.2], "losses": [1.0, 0.5], "smoothing": 0.5}',
+        r"Argument `lrs` must be .* Received: lrs\[1\]=-0\.2",
+    ),
+    (
+        '{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5, "sweeps": '
+        '[{"lrs": [0.1], "losses": [1.0]}, {"lrs": [null], "losses": [1]}]}',
+        r"'sweeps'\[1\] Argument `lrs` .* Received: lrs\[0\]=nan",
+    ),
+    (
+        '{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5, "sweeps": 3}',
+        "'sweeps' must be a non-empty list",
+    ),
 ]
+
+
+def test_load_of_bytes_that_are_not_utf8_names_the_file(tmp_path):
+    path = tmp_path / "binary.json"
+    path.write_bytes(b'{"lrs": [0.1], "losses": [1.0], "smoothing": 0.5\xff}')
+    with pytest.raises(ValueError) as info:
+        keras_clr.LRRangeTestResult.load(path)
+    message = str(info.value)
+    assert f"The file '{path}'" in message and "not UTF-8 text" in message
 
 
 @pytest.mark.parametrize("text, what", BAD_FILES)
