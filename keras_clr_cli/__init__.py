@@ -204,6 +204,13 @@ def build_parser():
     test.add_argument("--start-lr", type=_positive_float, default=1e-7)
     test.add_argument("--end-lr", type=_positive_float, default=10.0)
     test.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=1,
+        help="sweeps from the same start, each with its own data order; the "
+        "suggestions are their median, printed with their spread (default 1)",
+    )
+    test.add_argument(
         "--output",
         type=_path,
         default="range_test.png",

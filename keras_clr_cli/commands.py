@@ -9,10 +9,12 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 
 import keras
 
 import keras_clr
+from keras_clr.range_test import SuggestionSpreadWarning
 from keras_clr_cli import mnist
 from keras_clr_cli.demo import figures
 
@@ -150,29 +152,36 @@ def range_test(args, image, result_json):
     """`keras-clr range-test`: the result as JSON first, then the plot."""
     from keras_clr_cli.demo import experiment
 
-    data = experiment.prepare(_load(args))
+    (x_train, y_train), _ = experiment.prepare(_load(args))
+    sweeps = f", {args.repeats} sweeps" if args.repeats > 1 else ""
     print(
         f"LR range test: {args.num_steps} steps from {args.start_lr:g} to "
-        f"{args.end_lr:g}, batch {args.batch_size}",
+        f"{args.end_lr:g}, batch {args.batch_size}{sweeps}",
         flush=True,
     )
+    experiment.deterministic(0)
+    model = experiment.build_model(args.activation)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
     try:
-        result = experiment.range_test(
-            data,
-            args.activation,
-            args.batch_size,
-            seed=0,
-            num_steps=args.num_steps,
-            start_lr=args.start_lr,
-            end_lr=args.end_lr,
-            verbose=0,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SuggestionSpreadWarning)
+            result = keras_clr.lr_range_test(
+                model,
+                x_train,
+                y_train,
+                batch_size=args.batch_size,
+                start_lr=args.start_lr,
+                end_lr=args.end_lr,
+                num_steps=args.num_steps,
+                repeats=args.repeats,
+                verbose=0,
+            )
     except ValueError as error:  # bad data or arguments: one line
         raise CommandError(str(error)) from error
-    for rule, lr in result.suggestions.items():
-        print(f"{rule:>16}: {lr:.3g}")
-    if result.stopped_early:
-        print(f"stopped early: {result.stopped_early}")
+    print(result)
+    for warning in caught:
+        if issubclass(warning.category, SuggestionSpreadWarning):
+            print(f"warning: {warning.message}")
     try:
         base_lr, max_lr = result.suggest_bounds()
         print(f"bounds (base_lr, max_lr): ({base_lr:.3g}, {max_lr:.3g})")

@@ -17,6 +17,7 @@ import textwrap
 
 import pytest
 
+import keras_clr
 import keras_clr_cli
 from keras_clr_cli import _output
 from keras_clr_cli import commands
@@ -576,10 +577,26 @@ def test_range_test_writes_json_then_image(mnist_dir, tmp_path, capsys):
     ]
     assert keras_clr_cli.main(args) == 0
     stdout = capsys.readouterr().out
-    assert "valley:" in stdout and "bounds (base_lr, max_lr)" in stdout
+    assert "valley" in stdout and "bounds (base_lr, max_lr)" in stdout
     assert out.read_bytes()[:4] == b"\x89PNG"
     saved = json.loads((tmp_path / "out" / "rt.json").read_text())
     assert 0 < len(saved["lrs"]) == len(saved["losses"]) <= 30
+    assert "sweeps" not in saved  # one sweep: the 0.2.0 file
+
+
+def test_range_test_repeats_prints_the_spread_and_saves_every_sweep(
+    mnist_dir, tmp_path, capsys
+):
+    out = tmp_path / "rt.png"
+    args = ["range-test", "--data-dir", mnist_dir, "--num-steps", "30"]
+    args += ["--batch-size", "30", "--repeats", "3", "--output", str(out)]
+    assert keras_clr_cli.main(args) == 0
+    stdout = capsys.readouterr().out
+    assert "3 sweeps" in stdout and "max/min" in stdout
+    saved = json.loads((tmp_path / "rt.json").read_text())
+    assert len(saved["sweeps"]) == 3
+    loaded = keras_clr.LRRangeTestResult.load(str(tmp_path / "rt.json"))
+    assert len(loaded.sweeps) == 3
 
 
 def test_range_test_keeps_the_json_when_the_plot_fails(
