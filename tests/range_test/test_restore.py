@@ -165,3 +165,30 @@ def test_unseeded_dropout_random_state_is_put_back():
         assert np.array_equal(rng_after[0].numpy(), rng_before[0].numpy())
     else:
         assert rng_before is None and rng_after is None
+
+
+class _GlobalNoise(keras.layers.Layer):
+    """Adds noise drawn from Keras' global SeedGenerator (no seed given)."""
+
+    def call(self, x, training=False):
+        if training:
+            return x + 0.01 * keras.random.normal(keras.ops.shape(x))
+        return x
+
+
+@pytest.mark.skipif(
+    BACKEND == "jax", reason="JAX refuses unseeded random ops in a train step"
+)
+def test_keras_global_seed_generator_is_put_back():
+    keras.random.normal((1,))  # makes Keras' global generator exist
+    state = _keras.global_seed_generator_state()
+    before = np.array(keras.ops.convert_to_numpy(state))
+    model = keras.Sequential(
+        [keras.Input((4,)), _GlobalNoise(), keras.layers.Dense(2)]
+    )
+    model.compile(optimizer="adam", loss="mse", run_eagerly=True)
+    x = np.ones((64, 4), "float32")
+    keras_clr.lr_range_test(model, x, np.zeros((64, 2)), num_steps=5, verbose=0)
+    after = keras.ops.convert_to_numpy(_keras.global_seed_generator_state())
+    assert not np.array_equal(before, [0, 0])  # it has drawn
+    np.testing.assert_array_equal(after, before)
