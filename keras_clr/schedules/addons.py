@@ -54,6 +54,10 @@ class _AddonsSchedule(_CyclicalSchedule):
 
     _scale = None  # The built-in policy of a named subclass.
 
+    @property
+    def _tf_keras_twin(self) -> str:
+        return f"keras_clr.tf_keras.addons.{type(self).__name__}"
+
     def _setup(self, scale_fn=None, gamma=1.0):
         check_bounds(
             "initial_learning_rate",
