@@ -16,7 +16,6 @@ Step semantics (README "Steps, dtypes and backends"):
   for that check; the optimizer always passes an integer.
 """
 
-import functools
 import math
 import numbers
 
@@ -63,12 +62,7 @@ def work_dtype() -> str:
 
 
 def int_max(dtype) -> int:
-    return _int_max(keras.backend.standardize_dtype(dtype))
-
-
-@functools.cache
-def _int_max(dtype: str) -> int:
-    return int(np.iinfo(dtype).max)
+    return int(np.iinfo(keras.backend.standardize_dtype(dtype)).max)
 
 
 def _host_step(step):
