@@ -1,15 +1,11 @@
 """TensorFlow Addons' cyclical learning rates, for Keras 3 on any backend.
 
 `tfa.optimizers.CyclicalLearningRate` and its three named subclasses, with
-TF Addons' names, signatures, defaults and values, including fractional
-step sizes such as `step_size=2.5`. Migrating is an import change:
-
-```python
-# import tensorflow_addons as tfa
-# tfa.optimizers.TriangularCyclicalLearningRate(...)
-import keras_clr.addons
-keras_clr.addons.TriangularCyclicalLearningRate(...)
-```
+TF Addons' argument names (`initial_learning_rate`,
+`maximal_learning_rate`, `step_size`, `scale_fn`, `scale_mode`),
+signatures, defaults and values, including fractional step sizes such as
+`step_size=2.5`; `keras_clr.CyclicalLearningRate` has PyTorch's names
+instead. They are public as `keras_clr.addons.*`.
 
 One thing changes by design: `scale_fn` must be a function registered with
 `keras.saving.register_keras_serializable` (or a registered
@@ -22,11 +18,9 @@ under `keras_clr` (as `keras_clr.TriangularCyclicalLearningRate` etc.);
 those keys still load, as these classes, and the top-level names remain
 aliases of these classes.
 
-Unlike TF Addons, which computed in the learning rate's float32, the step
-is placed in its cycle with integer arithmetic (see `CyclicalLearningRate`
-below), so the values stay exact at any step the counter holds, and int64
-steps are accepted (TF Addons' `ExponentialCyclicalLearningRate` crashed on
-them).
+Unlike TF Addons, which computed in float32, the values are the formula's
+rounded once to float32 at any step the counter holds, and int64 steps are
+accepted (TF Addons' `ExponentialCyclicalLearningRate` crashed on them).
 """
 
 import keras
@@ -75,26 +69,31 @@ class _AddonsSchedule(_CyclicalSchedule):
             )
         _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
         _validation.check_name("name", self.name)
-        scale = self._scale if scale_fn is None else "fn"
         self._configure(
             self.initial_learning_rate,
             self.maximal_learning_rate,
             self.step_size,
             self.step_size,
-            scale,
+            self._scale,
             gamma,
             scale_fn,
             self.scale_mode,
         )
 
     def get_config(self) -> dict:
-        return {
+        # In the signature's order.
+        config = {
             "initial_learning_rate": _json_number(self.initial_learning_rate),
             "maximal_learning_rate": _json_number(self.maximal_learning_rate),
             "step_size": _json_number(self.step_size),
-            "scale_mode": self.scale_mode,
-            "name": self.name,
         }
+        if self._scale == "fn":
+            serialized = keras.saving.serialize_keras_object(self.scale_fn)
+            config["scale_fn"] = serialized
+        config["scale_mode"] = self.scale_mode
+        if self._scale == "exp":
+            config["gamma"] = _json_number(self.gamma)
+        return {**config, "name": self.name}
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -102,11 +101,12 @@ class CyclicalLearningRate(_AddonsSchedule):
     """TF Addons' `CyclicalLearningRate`: a cycle with your scale policy.
 
     Use it to migrate code that built `tfa.optimizers.CyclicalLearningRate`
-    with its own `scale_fn`; for new code, `keras_clr.CyclicalLearningRate`
-    has PyTorch's argument names and asymmetric cycles. The rate rises from
-    `initial_learning_rate` for `step_size` steps, falls back for
-    `step_size` steps, and repeats, with the amplitude multiplied by
-    `scale_fn`:
+    with its own `scale_fn`: it takes TF Addons' argument names. For new
+    code, `keras_clr.CyclicalLearningRate` has PyTorch's argument names
+    (`base_lr`, `max_lr`, `step_size`, `mode`, ...) and asymmetric cycles.
+    The rate rises from `initial_learning_rate` for `step_size` steps,
+    falls back for `step_size` steps, and repeats, with the amplitude
+    multiplied by `scale_fn`:
 
     ```
     lr(t) = initial + (maximal - initial) * max(0, 1 - |t / s - 2c + 1|)
@@ -117,12 +117,12 @@ class CyclicalLearningRate(_AddonsSchedule):
           x = c if scale_mode == "cycle" else t.
     ```
 
-    `c` and the position inside the cycle are computed exactly: with
-    `s = n / q` as a fraction, `t * q mod 2n` in integers (TF Addons used
-    float32, which rounds steps beyond 2^24). A step size whose fraction is
-    too large for the step counter's integers (a float such as 0.1 has
-    `q = 2**55`) falls back to TF Addons' formula in float64 (float32 on
-    JAX without x64). Negative steps give the value at step 0.
+    The values are the formula's rounded once to the learning rate's
+    dtype at any step the counter holds (TF Addons' float32 arithmetic
+    rounded steps beyond 2^24), except for a step size whose exact fraction
+    overflows the counter's integers (a float such as 0.1 is `n / 2**55`):
+    those use TF Addons' formula in float64 (float32 on JAX without x64).
+    Negative steps give the value at step 0.
 
     Example:
 
@@ -165,6 +165,8 @@ class CyclicalLearningRate(_AddonsSchedule):
           2015, arXiv:1506.01186.
     """
 
+    _scale = "fn"
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -188,17 +190,6 @@ class CyclicalLearningRate(_AddonsSchedule):
         self.scale_mode = scale_mode
         self.name = name
         self._setup(scale_fn=self.scale_fn)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        scale_fn = keras.saving.serialize_keras_object(self.scale_fn)
-        # In the signature's order.
-        return {
-            **{k: config[k] for k in list(config)[:3]},
-            "scale_fn": scale_fn,
-            "scale_mode": config["scale_mode"],
-            "name": config["name"],
-        }
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -401,11 +392,6 @@ class ExponentialCyclicalLearningRate(_AddonsSchedule):
         self.gamma = _validation.check_in_range("gamma", gamma, 0, 1)
         self.name = name
         self._setup(gamma=self.gamma)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        name = config.pop("name")
-        return {**config, "gamma": _json_number(self.gamma), "name": name}
 
 
 def _register_0_1_0_names():

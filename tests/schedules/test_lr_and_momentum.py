@@ -1,7 +1,7 @@
 """`lr_and_momentum`: the LR and the momentum of one evaluation, against the
 float64 references (PyTorch's `OneCycleLR` and `CyclicLR` formulas), in
-every shape a one-cycle can take: rising then falling (the tent the
-schedule rises then falls), a first phase that falls (`div_factor < 1`),
+every shape a one-cycle can take: rising then falling (a tent), a
+first phase that falls (`div_factor < 1`),
 a final phase that rises (`final_div_factor < 1`), three phases, and a
 warm-up that ends before step 0."""
 
