@@ -12,11 +12,9 @@ One thing changes by design: `scale_fn` must be a function registered with
 `keras_clr.ScalePolicy`), not a lambda, so that a model using it can be
 saved and loaded. A lambda is refused with an error that says how to fix it.
 
-The classes are registered for serialization under the package
-`keras_clr.addons`. keras_clr 0.1.0 registered the three named classes
-under `keras_clr` (as `keras_clr.TriangularCyclicalLearningRate` etc.);
-those keys still load, as these classes, and the top-level names remain
-aliases of these classes.
+They are registered under the package `keras_clr.addons`; the keys of
+keras_clr 0.1.0 (`keras_clr>TriangularCyclicalLearningRate` etc.) still
+load, as these classes.
 
 Unlike TF Addons, which computed in float32, the values are the formula's
 rounded once to float32 at any step the counter holds, and int64 steps are
@@ -32,13 +30,6 @@ from keras_clr.schedules.cyclical import SCALE_MODES
 from keras_clr.schedules.cyclical import _CyclicalSchedule
 from keras_clr.schedules.cyclical import check_bounds
 from keras_clr.schedules.scale import check_scale_fn
-
-__all__ = [
-    "CyclicalLearningRate",
-    "ExponentialCyclicalLearningRate",
-    "Triangular2CyclicalLearningRate",
-    "TriangularCyclicalLearningRate",
-]
 
 _PACKAGE = "keras_clr.addons"
 
@@ -395,9 +386,7 @@ class ExponentialCyclicalLearningRate(_AddonsSchedule):
 
 
 def _register_0_1_0_names():
-    # keras_clr 0.1.0 registered the named classes under the package
-    # `keras_clr`; files saved then name those keys. They load as these
-    # classes (same arguments and values). `get_custom_objects` is public.
+    # Files saved by keras_clr 0.1.0 name the package `keras_clr`.
     objects = keras.saving.get_custom_objects()
     for cls in (
         TriangularCyclicalLearningRate,

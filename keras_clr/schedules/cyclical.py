@@ -25,24 +25,16 @@ from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
 SCALE_MODES = ("cycle", "iterations")
-_DEFAULT_SCALE_MODE = {
-    "triangular": "cycle",
-    "triangular2": "cycle",
-    "exp_range": "iterations",
-}
+_DEFAULT_SCALE_MODE = {"exp_range": "iterations"}  # Otherwise "cycle".
 
 
 class _Cycle:
-    """Where a step falls in a cycle that rises for `up`, falls for `down`.
+    """Where a step falls in a cycle that rises for `up`, falls for `down`
+    (exact fractions of steps: TF Addons' step sizes may be fractional)."""
 
-    `up` and `down` are exact fractions of steps (integers for
-    `CyclicalLearningRate`, any float for the TF Addons classes).
-    """
-
-    # Counted in units of `1 / q` (q the common denominator) the cycle is
-    # an integer `period` long, so the position and the cycle index are
-    # formed in integers: exact at any step the counter holds. Only when
-    # those integers would overflow the counter does it use floats.
+    # In units of `1 / q` (q the common denominator) the cycle is an
+    # integer `period` long: position and cycle index are exact integers,
+    # unless they would overflow the counter.
 
     def __init__(self, up, down):
         up, down = Fraction(up), Fraction(down)
@@ -169,14 +161,6 @@ class _CyclicalSchedule(
         >>> lr, momentum = schedule.lr_and_momentum(1000, 0.85, 0.95)
         >>> round(float(lr), 6), round(float(momentum), 4)
         (0.0035, 0.9)
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum where the LR is highest.
-            max_momentum: Momentum where the LR is lowest.
-
-        Returns:
-            `(learning_rate, momentum)`, scalar tensors.
         """
         with keras.name_scope(self.name):
             height, invalid = self._height(step)
@@ -384,7 +368,7 @@ class CyclicalLearningRate(_CyclicalSchedule):
             return self.scale_mode
         if self.scale_fn is not None:
             return "cycle"
-        return _DEFAULT_SCALE_MODE[self.mode]
+        return _DEFAULT_SCALE_MODE.get(self.mode, "cycle")
 
     def get_config(self) -> dict:
         scale_fn = self.scale_fn

@@ -244,30 +244,6 @@ class OneCycle(
         with keras.name_scope(self.name):
             return self._anneal(step, values, keras.config.floatx())
 
-    def lr_and_momentum(
-        self,
-        step,
-        base_momentum: float = BASE_MOMENTUM,
-        max_momentum: float = MAX_MOMENTUM,
-    ):
-        """`(self(step), self.momentum(step, ...))`.
-
-        >>> import keras_clr
-        >>> schedule = keras_clr.OneCycle(max_lr=0.1, total_steps=100)
-        >>> lr, momentum = schedule.lr_and_momentum(29, 0.85, 0.95)
-        >>> round(float(lr), 4), round(float(momentum), 4)
-        (0.1, 0.85)
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum at the LR's peak.
-            max_momentum: Momentum at the start and the end.
-
-        Returns:
-            `(learning_rate, momentum)`, scalar tensors.
-        """
-        return self(step), self.momentum(step, base_momentum, max_momentum)
-
     def _anneal(self, step, values, dtype):
         """Anneals from `values[i]` to `values[i + 1]` over phase `i`."""
         step, invalid = normalize_step(step)
@@ -285,18 +261,15 @@ class OneCycle(
             if result is not None and lasts[i] < 0:
                 continue  # A phase that ends before step 0 is never used.
             start = ends[i - 1] if i else 0.0
+            cos = self.anneal_strategy == "cos"
             value = _interpolate(
-                step, start, ends[i], values[i], values[i + 1], self._cos
+                step, start, ends[i], values[i], values[i + 1], cos
             )
             if result is not None:
                 in_phase = step <= constant(lasts[i], step.dtype)
                 value = ops.where(in_phase, value, result)
             result = value
         return nan_where(invalid, ops.cast(result, dtype))
-
-    @property
-    def _cos(self) -> bool:
-        return self.anneal_strategy == "cos"
 
     def get_config(self) -> dict:
         return {
