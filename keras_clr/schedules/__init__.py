@@ -1,30 +1,23 @@
-"""Learning rate schedules."""
+"""Learning rate schedules.
 
+The TF Addons classes are also importable from here, as keras_clr 0.1.0
+exported them; their public home is `keras_clr.addons`.
+"""
+
+from keras_clr.schedules.addons import ExponentialCyclicalLearningRate
+from keras_clr.schedules.addons import Triangular2CyclicalLearningRate
+from keras_clr.schedules.addons import TriangularCyclicalLearningRate
 from keras_clr.schedules.adjusted import AdjustedSchedule
 from keras_clr.schedules.cyclical import CyclicalLearningRate
 from keras_clr.schedules.one_cycle import OneCycle
 from keras_clr.schedules.scale import ScalePolicy
 
-# 0.1.0 exported the TF Addons classes here; they live in `keras_clr.addons`
-# (which imports this package, hence the lazy lookup).
-_ADDONS_NAMES = (
-    "ExponentialCyclicalLearningRate",
-    "Triangular2CyclicalLearningRate",
-    "TriangularCyclicalLearningRate",
-)
-
-
-def __getattr__(name):
-    if name in _ADDONS_NAMES:
-        from keras_clr import addons
-
-        return getattr(addons, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "AdjustedSchedule",
     "CyclicalLearningRate",
+    "ExponentialCyclicalLearningRate",
     "OneCycle",
     "ScalePolicy",
+    "Triangular2CyclicalLearningRate",
+    "TriangularCyclicalLearningRate",
 ]

@@ -16,7 +16,6 @@ Step semantics (README "Steps, dtypes and backends"):
   for that check; the optimizer always passes an integer.
 """
 
-import functools
 import math
 import numbers
 
@@ -30,22 +29,6 @@ _UNSIGNED_LIMITS = {"uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64}
 def constant(value, dtype):
     # Not ops.cast: that would round a Python float through float32 first.
     return ops.convert_to_tensor(value, dtype=dtype)
-
-
-def cached_constant(cache: dict, name: str, value, dtype, like):
-    """`constant(value, dtype)`, kept in `cache` on PyTorch.
-
-    Eager PyTorch would otherwise copy the same host array to a tensor at
-    every step; it is made once per name, dtype and `like`'s device.
-    Elsewhere the constant is part of the traced graph, made once per
-    trace anyway.
-    """
-    if keras.backend.backend() != "torch":
-        return constant(value, dtype)
-    key = (name, dtype, str(like.device))
-    if key not in cache:
-        cache[key] = constant(value, dtype).to(like.device)
-    return cache[key]
 
 
 def float_dtype(value) -> str:
@@ -63,6 +46,7 @@ def json_number(value):
 
 def widest_int() -> str:
     """int64, or int32 on JAX without `jax_enable_x64`."""
+    # JAX without x64 has no 64-bit integers (nor floats).
     if keras.backend.backend() == "jax":
         import jax
 
@@ -71,13 +55,14 @@ def widest_int() -> str:
     return "int64"
 
 
+def work_dtype() -> str:
+    """The float dtype the schedules compute in before their last rounding:
+    float64, or float32 where the backend has no float64 (see above)."""
+    return "float64" if widest_int() == "int64" else "float32"
+
+
 def int_max(dtype) -> int:
-    return _int_max(keras.backend.standardize_dtype(dtype))
-
-
-@functools.cache
-def _int_max(dtype: str) -> int:
-    return int(np.iinfo(dtype).max)
+    return int(np.iinfo(keras.backend.standardize_dtype(dtype)).max)
 
 
 def _host_step(step):
@@ -132,7 +117,8 @@ def _tensor_step(step):
 
 
 def floor(x):
-    """`ops.floor` that keeps float64 (Keras 3.15 narrows it on torch)."""
+    """`ops.floor` that keeps float64."""
+    # Keras 3.15's ops.floor narrows float64 to float32 on torch.
     if keras.backend.backend() == "torch":
         import torch
 
@@ -141,7 +127,8 @@ def floor(x):
 
 
 def floor_divide(a, b):
-    """Integer floor division that keeps int64 (Keras narrows it on torch)."""
+    """Integer floor division that keeps int64."""
+    # Keras 3.15's ops.floor_divide narrows int64 to int32 on torch.
     if keras.backend.backend() == "torch":
         import torch
 
@@ -152,9 +139,7 @@ def floor_divide(a, b):
 def clip(x, low, high):
     """Clips a tensor to `[low, high]` (either may be None), in its dtype.
 
-    One op per bound, and one `torch.clamp` on torch, where `ops.maximum`
-    and `ops.minimum` narrow int64 to int32 and float64 to float32 (Keras
-    3.15). For integers, bounds beyond the dtype's range are left out.
+    For integers, bounds beyond the dtype's range are left out.
     """
     if "int" in keras.backend.standardize_dtype(x.dtype):
         top = int_max(x.dtype)
@@ -162,6 +147,8 @@ def clip(x, low, high):
         high = None if high is None or high >= top else high
     if low is None and high is None:
         return x
+    # Keras 3.15's ops.maximum and ops.minimum narrow int64 to int32 and
+    # float64 to float32 on torch.
     if keras.backend.backend() == "torch":
         import torch
 
@@ -201,29 +188,17 @@ def nan_where(invalid, value):
     return ops.where(invalid, nan, value)
 
 
-def missing_step(schedule) -> TypeError:
+def missing_step(schedule, twin: str | None = None) -> TypeError:
     """The error for a Keras 3 schedule called without a step.
 
     tf_keras (Keras 2) optimizers take any callable as a learning rate and
-    call it with no argument; Keras 3 always passes the step.
+    call it with no argument; Keras 3 always passes the step. `twin`, the
+    caller's advice, names the class to use instead.
     """
     name = type(schedule).__name__
-    module = type(schedule).__module__
-    if module.startswith("keras_clr.addons"):
-        twin = f"keras_clr.tf_keras.addons.{name}"
-    elif name in ("CyclicalLearningRate", "OneCycle") or name.endswith(
-        "CyclicalLearningRate"
-    ):
-        twin = f"keras_clr.tf_keras.{name}"
-    else:
-        twin = None
-    advice = (
-        f"With a tf_keras optimizer, use `{twin}`."
-        if twin
-        else f"`{name}` has no tf_keras twin."
-    )
+    advice = f" With a tf_keras optimizer, use `{twin}`." if twin else ""
     return TypeError(
         f"`keras_clr` schedule {name} was called without a step: it is a "
-        f"Keras 3 schedule, and a tf_keras (Keras 2) optimizer calls its "
-        f"learning rate with no argument. {advice}"
+        "Keras 3 schedule, and a tf_keras (Keras 2) optimizer calls its "
+        f"learning rate with no argument. Call it as `schedule(step)`.{advice}"
     )

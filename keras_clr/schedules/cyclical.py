@@ -10,38 +10,31 @@ from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import constant as _constant
-from keras_clr.schedules._ops import float_dtype as _float_dtype
-from keras_clr.schedules._ops import floor as _floor
-from keras_clr.schedules._ops import floor_divide as _floor_divide
-from keras_clr.schedules._ops import int_max as _int_max
-from keras_clr.schedules._ops import json_number as _json_number
-from keras_clr.schedules._ops import missing_step as _missing_step
-from keras_clr.schedules._ops import nan_where as _nan_where
-from keras_clr.schedules._ops import normalize_step as _normalize_step
-from keras_clr.schedules._ops import widest_int as _widest_int
+from keras_clr.schedules._ops import clip
+from keras_clr.schedules._ops import constant
+from keras_clr.schedules._ops import float_dtype
+from keras_clr.schedules._ops import floor
+from keras_clr.schedules._ops import floor_divide
+from keras_clr.schedules._ops import int_max
+from keras_clr.schedules._ops import json_number
+from keras_clr.schedules._ops import missing_step
+from keras_clr.schedules._ops import nan_where
+from keras_clr.schedules._ops import normalize_step
+from keras_clr.schedules._ops import work_dtype
 from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
 SCALE_MODES = ("cycle", "iterations")
-_DEFAULT_SCALE_MODE = {
-    "triangular": "cycle",
-    "triangular2": "cycle",
-    "exp_range": "iterations",
-}
+_DEFAULT_SCALE_MODE = {"exp_range": "iterations"}  # Otherwise "cycle".
 
 
 class _Cycle:
-    """Where a step falls in a cycle that rises for `up`, falls for `down`.
+    """Where a step falls in a cycle that rises for `up`, falls for `down`
+    (exact fractions of steps: TF Addons' step sizes may be fractional)."""
 
-    `up` and `down` are exact fractions of steps (integers for
-    `CyclicalLearningRate`, any float for the TF Addons classes). Counted in
-    units of `1 / q` (q the common denominator) the cycle is an integer
-    `period` long, and the position `step * q mod period` and the cycle
-    index are formed in integers: exact at any step the counter holds. Only
-    when those integers would not fit the counter's dtype does it fall back
-    to float arithmetic (float64 where the backend has it).
-    """
+    # In units of `1 / q` (q the common denominator) the cycle is an
+    # integer `period` long: position and cycle index are exact integers,
+    # unless they would overflow the counter.
 
     def __init__(self, up, down):
         up, down = Fraction(up), Fraction(down)
@@ -50,78 +43,59 @@ class _Cycle:
         self.down = int(down * self.q)
         self.period = self.up + self.down
 
-    def _mode(self, int_dtype) -> str:
-        top = _int_max(int_dtype)
-        if self.q == 1:
-            # A cycle longer than the counter can count is never completed.
-            return "exact" if self.period <= top else "first_cycle"
-        return "exact" if self.period * self.q <= top else "float"
-
-    def locate(self, step, dtype, need_cycle: bool):
-        """`(height, cycle index or None)`: height 0 at the bottom, 1 at top."""
-        mode = self._mode(step.dtype)
-        if mode == "float":
-            return self._locate_float(step, dtype, need_cycle)
+    def locate(self, step, need_cycle: bool):
+        """`(height, cycle index or None)`: height 0 at the bottom, 1 at
+        the top, in the work dtype."""
+        work = work_dtype()
+        top = int_max(step.dtype)
+        if self.q > 1 and self.period * self.q > top:
+            return self._locate_float(step, work, need_cycle)
         cycle = None
-        if mode == "first_cycle":
+        if self.period > top:
+            # A cycle longer than the counter can count is never completed.
             position = step
-            if need_cycle:
-                cycle = ops.zeros_like(step)
-            return self._triangle_float(position, dtype), cycle
-        period = _constant(self.period, step.dtype)
-        if self.q == 1:
-            position = ops.mod(step, period)
-            if need_cycle:
-                cycle = _floor_divide(step, period)
+            cycle = ops.zeros_like(step) if need_cycle else None
+            remaining = constant(self.period, work) - ops.cast(step, work)
         else:
-            # step * q mod period, without forming step * q (which could
-            # overflow): reduce first, then scale the remainder.
-            q = _constant(self.q, step.dtype)
-            scaled = ops.multiply(ops.mod(step, period), q)
-            position = ops.mod(scaled, period)
-            if need_cycle:
-                cycle = ops.add(
-                    ops.multiply(_floor_divide(step, period), q),
-                    _floor_divide(scaled, period),
-                )
-        rising = ops.cast(position, dtype) / _constant(self.up, dtype)
-        # `period - position` is formed in integers: exact at any step.
-        remaining = ops.cast(period - position, dtype)
-        falling = remaining / _constant(self.down, dtype)
-        is_rising = position <= _constant(self.up, step.dtype)
-        # Not ops.minimum: on torch it narrows float64 to float32.
+            period = constant(self.period, step.dtype)
+            if self.q == 1:
+                position = ops.mod(step, period)
+                if need_cycle:
+                    cycle = floor_divide(step, period)
+            else:
+                # step * q mod period, without forming step * q (which
+                # could overflow): reduce first, then scale the remainder.
+                q = constant(self.q, step.dtype)
+                scaled = ops.multiply(ops.mod(step, period), q)
+                position = ops.mod(scaled, period)
+                if need_cycle:
+                    cycle = ops.add(
+                        ops.multiply(floor_divide(step, period), q),
+                        floor_divide(scaled, period),
+                    )
+            remaining = ops.cast(period - position, work)
+        rising = ops.cast(position, work) / constant(self.up, work)
+        falling = remaining / constant(self.down, work)
+        # `position <= up`, with `up` clipped to what the counter holds.
+        is_rising = position <= constant(min(self.up, top), step.dtype)
         return ops.where(is_rising, rising, falling), cycle
 
-    def _triangle_float(self, position, dtype):
-        position = ops.cast(position, dtype)
-        rising = position / _constant(self.up, dtype)
-        remaining = _constant(self.period, dtype) - position
-        falling = remaining / _constant(self.down, dtype)
-        return ops.where(position <= _constant(self.up, dtype), rising, falling)
-
-    def _locate_float(self, step, dtype, need_cycle):
+    def _locate_float(self, step, work, need_cycle):
         # A fractional step size whose exact integer form would overflow
-        # the counter: TF Addons' arithmetic, in float64 where available.
-        wide = "float32" if _widest_int() == "int32" else "float64"
-        wide = "float64" if dtype == "float64" else wide
+        # the counter: TF Addons' arithmetic, in the work dtype.
         q = self.q
-        t = ops.cast(step, wide)
-        period = _constant(self.period / q, wide)
-        cycle = _floor(t / period)
-        position = t - cycle * period
-        zero = ops.zeros_like(position)
-        position = ops.where(position > zero, position, zero)
-        rising = position / _constant(self.up / q, wide)
-        falling = (period - position) / _constant(self.down / q, wide)
-        up = _constant(self.up / q, wide)
-        height = ops.where(position <= up, rising, falling)
+        t = ops.cast(step, work)
+        period = constant(self.period / q, work)
+        cycle = floor(t / period)
+        position = clip(t - cycle * period, 0.0, None)
+        up = constant(self.up / q, work)
+        rising = position / up
+        falling = (period - position) / constant(self.down / q, work)
         # Near the counter's top, float32 (JAX without x64) can put the
         # position a rounding outside [0, period]: keep the height in
         # [0, 1], so the LR never leaves its bounds.
-        one = ops.ones_like(height)
-        height = ops.where(height > one, one, height)
-        height = ops.where(height < zero, zero, height)
-        return ops.cast(height, dtype), cycle if need_cycle else None
+        height = clip(ops.where(position <= up, rising, falling), 0.0, 1.0)
+        return height, cycle if need_cycle else None
 
 
 class _CyclicalSchedule(
@@ -131,6 +105,8 @@ class _CyclicalSchedule(
 
     Subclasses validate their arguments, then call `_configure`.
     """
+
+    _tf_keras_twin = None  # The class a tf_keras optimizer needs instead.
 
     def _configure(self, low, high, up, down, scale, gamma, scale_fn, x_mode):
         self._low = low
@@ -143,11 +119,10 @@ class _CyclicalSchedule(
 
     def __call__(self, step=None):
         if step is None:
-            raise _missing_step(self)
+            raise missing_step(self, self._tf_keras_twin)
         with keras.name_scope(self.name):
-            dtype = _float_dtype(self._low)
-            height, invalid = self._height(step, dtype)
-            return _nan_where(invalid, self._lr_at(height, dtype))
+            height, invalid = self._height(step)
+            return nan_where(invalid, self._lr_at(height))
 
     def momentum(
         self,
@@ -170,11 +145,7 @@ class _CyclicalSchedule(
         Returns:
             A scalar tensor of dtype `keras.config.floatx()`.
         """
-        with keras.name_scope(self.name):
-            dtype = keras.config.floatx()
-            height, invalid = self._height(step, dtype)
-            momentum = _momentum_at(height, dtype, base_momentum, max_momentum)
-            return _nan_where(invalid, momentum)
+        return self.lr_and_momentum(step, base_momentum, max_momentum)[1]
 
     def lr_and_momentum(
         self,
@@ -184,73 +155,55 @@ class _CyclicalSchedule(
     ):
         """`(self(step), self.momentum(step, ...))`, computed together.
 
-        Both follow the same position in the cycle, so it is located once:
-        the cyclical-momentum optimizers call this once per step.
-
         >>> import keras_clr
         >>> schedule = keras_clr.CyclicalLearningRate(
         ...     base_lr=0.001, max_lr=0.006, step_size=2000)
         >>> lr, momentum = schedule.lr_and_momentum(1000, 0.85, 0.95)
         >>> round(float(lr), 6), round(float(momentum), 4)
         (0.0035, 0.9)
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum where the LR is highest.
-            max_momentum: Momentum where the LR is lowest.
-
-        Returns:
-            `(learning_rate, momentum)`, scalar tensors.
         """
-        dtype = _float_dtype(self._low)
-        if dtype != keras.config.floatx():
-            # Two calls, each in its own dtype: the protocol's default.
-            return super().lr_and_momentum(step, base_momentum, max_momentum)
         with keras.name_scope(self.name):
-            height, invalid = self._height(step, dtype)
-            momentum = _momentum_at(height, dtype, base_momentum, max_momentum)
+            height, invalid = self._height(step)
+            momentum = _interpolate(height, max_momentum, base_momentum)
+            momentum = ops.cast(momentum, keras.config.floatx())
             return (
-                _nan_where(invalid, self._lr_at(height, dtype)),
-                _nan_where(invalid, momentum),
+                nan_where(invalid, self._lr_at(height)),
+                nan_where(invalid, momentum),
             )
 
-    def _lr_at(self, height, dtype):
-        low = _constant(self._low, dtype)
-        # The amplitude in float64, rounded once (and one op less).
-        amplitude = _constant(float(self._high) - float(self._low), dtype)
-        return low + amplitude * height
+    def _lr_at(self, height):
+        lr = _interpolate(height, self._low, self._high)
+        return ops.cast(lr, float_dtype(self._low))
 
-    def _height(self, step, dtype):
-        """0 at the lower bound, 1 at the upper, times the scale policy."""
-        step, invalid = _normalize_step(step)
+    def _height(self, step):
+        """0 at the lower bound, 1 at the upper, times the scale policy,
+        in the work dtype."""
+        step, invalid = normalize_step(step)
         need_cycle = self._scale_kind is not None and self._x_mode == "cycle"
-        height, cycle = self._cycle.locate(step, dtype, need_cycle)
+        height, cycle = self._cycle.locate(step, need_cycle)
         if self._scale_kind is None:
             return height, invalid
-        if self._scale_kind == "halve" and self._x_mode == "cycle":
-            # 1 / 2**(c - 1) with c = cycle + 1: 0.5**cycle, two ops less.
-            scale = ops.power(_constant(0.5, dtype), ops.cast(cycle, dtype))
-            return height * scale, invalid
+        work = height.dtype
         if self._x_mode == "cycle":
-            x = ops.cast(cycle + 1, dtype)
+            x = ops.cast(cycle, work) + 1.0
         else:
-            x = ops.cast(step, dtype)
+            x = ops.cast(step, work)
         if self._scale_kind == "fn":
-            scale = ops.cast(self._scale_fn(x), dtype)
+            lr_dtype = float_dtype(self._low)
+            scale = ops.cast(self._scale_fn(ops.cast(x, lr_dtype)), work)
         elif self._scale_kind == "halve":
-            scale = ops.power(_constant(0.5, dtype), x - 1.0)
+            scale = ops.power(constant(0.5, work), x - 1.0)
         else:
-            # gamma**x as exp(x * log(gamma)): log(gamma) is taken in
-            # float64, so a gamma such as 1 - 1e-9 does not round to 1.
-            scale = ops.exp(x * _constant(math.log(self._gamma), dtype))
+            # gamma**x as exp(x * log(gamma)), log(gamma) in float64: a
+            # gamma such as 1 - 1e-9 does not round to 1.
+            scale = ops.exp(x * constant(math.log(self._gamma), work))
         return height * scale, invalid
 
 
-def _momentum_at(height, dtype, base_momentum, max_momentum):
-    """`max_momentum` at the LR's bottom, `base_momentum` at full height."""
-    low = _constant(base_momentum, dtype)
-    high = _constant(max_momentum, dtype)
-    return high - (high - low) * height
+def _interpolate(height, at_0, at_1):
+    """`at_0 + (at_1 - at_0) * height`, the difference taken in float64."""
+    span = constant(float(at_1) - float(at_0), height.dtype)
+    return constant(at_0, height.dtype) + span * height
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
@@ -262,9 +215,14 @@ class CyclicalLearningRate(_CyclicalSchedule):
     for `step_size` steps to the cycle's peak, falls for `step_size_down`
     steps back to `base_lr`, and repeats. Smith suggests a `step_size` of 2
     to 10 epochs' worth of steps, and bounds found with an LR range test.
-    The numbers match PyTorch's `CyclicLR` and the classic Keras `CyclicLR`
-    callback. For TF Addons' classes and argument names (and fractional
-    step sizes), see `keras_clr.addons`.
+
+    This class has PyTorch's `CyclicLR` (and the classic Keras `CyclicLR`
+    callback's) argument names and numbers: `base_lr`, `max_lr`,
+    `step_size`, `mode`, `gamma`, `scale_fn`, `scale_mode`,
+    `step_size_down`. `keras_clr.addons.CyclicalLearningRate` and its
+    named subclasses have TF Addons' instead (`initial_learning_rate`,
+    `maximal_learning_rate`, `step_size`, `scale_fn`, `scale_mode`), and
+    accept fractional step sizes.
 
     For a step `t`, with `u = step_size` and `d = step_size_down`:
 
@@ -283,11 +241,10 @@ class CyclicalLearningRate(_CyclicalSchedule):
                      scale_fn(x)     when `scale_fn` is given.
     ```
 
-    The cycle number and the position come from integer division of the
-    integer step, so the result is exact to the rounding of the learning
-    rate's dtype at any step the step counter can hold. Negative steps give
-    the value at step 0; float steps are floored (NaN for a NaN or infinite
-    step).
+    Every value is the formula's, rounded once to the learning rate's
+    dtype, at any step the step counter can hold (float32 arithmetic on JAX
+    without x64 adds a few roundings). Negative steps give the value at
+    step 0; float steps are floored (NaN for a NaN or infinite step).
 
     Example:
 
@@ -342,6 +299,8 @@ class CyclicalLearningRate(_CyclicalSchedule):
         - Smith, "Cyclical Learning Rates for Training Neural Networks",
           2015, arXiv:1506.01186.
     """
+
+    _tf_keras_twin = "keras_clr.tf_keras.CyclicalLearningRate"
 
     def __init__(
         self,
@@ -409,18 +368,18 @@ class CyclicalLearningRate(_CyclicalSchedule):
             return self.scale_mode
         if self.scale_fn is not None:
             return "cycle"
-        return _DEFAULT_SCALE_MODE[self.mode]
+        return _DEFAULT_SCALE_MODE.get(self.mode, "cycle")
 
     def get_config(self) -> dict:
         scale_fn = self.scale_fn
         if scale_fn is not None:
             scale_fn = keras.saving.serialize_keras_object(scale_fn)
         return {
-            "base_lr": _json_number(self.base_lr),
-            "max_lr": _json_number(self.max_lr),
+            "base_lr": json_number(self.base_lr),
+            "max_lr": json_number(self.max_lr),
             "step_size": self.step_size,
             "mode": self.mode,
-            "gamma": _json_number(self.gamma),
+            "gamma": json_number(self.gamma),
             "scale_fn": scale_fn,
             "scale_mode": self.scale_mode,
             "step_size_down": self.step_size_down,

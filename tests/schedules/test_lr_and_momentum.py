@@ -1,7 +1,7 @@
 """`lr_and_momentum`: the LR and the momentum of one evaluation, against the
 float64 references (PyTorch's `OneCycleLR` and `CyclicLR` formulas), in
-every shape a one-cycle can take: rising then falling (the tent the
-evaluation takes a `min` of), a first phase that falls (`div_factor < 1`),
+every shape a one-cycle can take: rising then falling (a tent), a
+first phase that falls (`div_factor < 1`),
 a final phase that rises (`final_div_factor < 1`), three phases, and a
 warm-up that ends before step 0."""
 
@@ -48,8 +48,8 @@ def _evaluate(schedule, steps):
 
 def _evaluate_scalars(schedule, steps):
     """The same four, one scalar step at a time, compiled as training
-    compiles them (a `tf.function` graph on TensorFlow, where a cycle that
-    is not a tent picks its phase with `cond`; `jax.jit`; eager PyTorch)."""
+    compiles them (a `tf.function` graph on TensorFlow; `jax.jit`; eager
+    PyTorch)."""
 
     def four(step):
         lr, momentum = schedule.lr_and_momentum(step, BASE_M, MAX_M)
@@ -206,11 +206,9 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_a_scalar_step_compiled_gives_the_same_bits(shape):
-    """One scalar step at a time, compiled as training compiles it, takes
-    its own path (on TensorFlow, a cycle that is not a tent computes only
-    the step's phase, under `cond`); every value must be the tensor path's
-    (to the last bit on TensorFlow, whose graph runs the same kernels), and
-    the float64 reference's to a rounding."""
+    """One scalar step at a time, compiled as training compiles it: every
+    value must be the vector's (to the last bit on TensorFlow, whose graph
+    runs the same kernels), and the float64 reference's to a rounding."""
     kwargs = dict(
         max_lr=0.1,
         # Phases that end between two steps (at 13.1, 8.4 and 16.8), so
