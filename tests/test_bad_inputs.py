@@ -137,7 +137,9 @@ CALLS = {
 # The methods called through a lambda: their own signatures.
 SIGNATURES = {
     "CyclicLR.reset": keras_clr.CyclicLR.reset,
-    "LRRangeTestResult.suggest_bounds": keras_clr.LRRangeTestResult.suggest_bounds,
+    "LRRangeTestResult.suggest_bounds": (
+        keras_clr.LRRangeTestResult.suggest_bounds
+    ),
     "LRRangeTestResult.cyclical_learning_rate": (
         keras_clr.LRRangeTestResult.cyclical_learning_rate
     ),
