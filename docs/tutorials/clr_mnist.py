@@ -32,8 +32,9 @@
 # notebook on 2026-12-06: the article's 15 epochs, one seed, TensorFlow
 # 2.21 and Keras 3.15 on this project's shared 2-core CPU VM (3 minutes in
 # all; the wall times printed below are inflated by the other jobs). The
-# `keras-clr demo` command runs the same configurations over three seeds; its report (`docs/demo/report.md`) gives the seed-to-seed
-# spread that one seed cannot show. CI executes the notebook top to bottom
+# `keras-clr demo` command runs the same configurations over three seeds;
+# its report (`docs/demo/report.md`) gives the seed-to-seed spread that one
+# seed cannot show. CI executes the notebook top to bottom
 # with `KERAS_CLR_TUTORIAL_EPOCHS=1`.
 
 # %%
