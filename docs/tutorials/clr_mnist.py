@@ -132,7 +132,7 @@ def train(name, learning_rate, batch_size, activation="softmax", **kwargs):
     )
     print(
         f"{name}: {int(model.optimizer.iterations)} steps, {seconds:.1f} s, "
-        f"final validation accuracy {accuracy[-1]:.4f}"
+        f"accuracy {accuracy[-1]:.4f}"
     )
     return model
 
@@ -174,7 +174,7 @@ print(
 # is 2000: the LR never gets near `max_lr`, it only climbs a fraction of
 # the first half cycle. Whatever this run gains, it is not from cycling.
 #
-# ## 2. The control: CLR's `base_lr`, constant, at batch 2000
+# ## 2. The control: CLR's base_lr, constant, at batch 2000
 #
 # The article changed three things at once: the batch (100 to 2000), the
 # LR (0.1 to 0.001-0.006) and the policy (constant to cyclical). A
