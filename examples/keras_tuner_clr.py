@@ -13,7 +13,8 @@ loads the trial's weights).
         [--epochs 6] [--directory kt_clr]
 
 `--data-dir` holds the four MNIST IDX files (this repository has them in
-`data/mnist`); without it, tensorflow-datasets' MNIST is used.
+`data/mnist`); without it, `load_mnist` takes Keras' own `mnist.npz`
+(downloaded once), then tensorflow-datasets'.
 """
 
 import argparse
