@@ -3,6 +3,11 @@
 import numpy as np
 from keras import ops
 
+from keras_clr import _validation
+
+MAX_PLOT_STEPS = 1_000_000
+"""The most steps `plot_schedule` draws: a readable image, a 4 MB array."""
+
 
 def _pyplot():
     try:
@@ -16,9 +21,16 @@ def _pyplot():
 
 
 def _axes(ax):
-    if ax is not None:
+    if ax is None:
+        _, ax = _pyplot().subplots(figsize=(7, 3.5))
         return ax
-    _, ax = _pyplot().subplots(figsize=(7, 3.5))
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise ValueError(
+            "Argument `ax` must be matplotlib axes or None. "
+            f"Received: ax={ax!r} of type {type(ax).__name__}"
+        )
     return ax
 
 
@@ -46,14 +58,29 @@ def plot_schedule(schedule, steps, ax=None):
         The axes.
 
     Raises:
-        ValueError: If `steps` is empty.
+        ValueError: If `schedule` is not callable, `steps` is not a
+            positive count (at most `MAX_PLOT_STEPS`) or a non-empty list
+            of integer steps, or `ax` is not matplotlib axes.
         ImportError: If matplotlib is not installed.
     """
-    steps = np.arange(steps) if np.ndim(steps) == 0 else np.asarray(steps)
-    if steps.size == 0:
+    if not callable(schedule):
         raise ValueError(
-            f"Argument `steps` must not be empty. Received: steps={steps!r}"
+            "Argument `schedule` must be a learning rate schedule (a callable "
+            f"of the step). Received: schedule={schedule!r}"
         )
+    if np.ndim(steps) == 0:
+        count = _validation.check_positive_int("steps", steps)
+        steps = np.arange(
+            _validation.check_at_most("steps", count, MAX_PLOT_STEPS)
+        )
+    else:
+        steps = np.asarray(steps)
+        if steps.size == 0 or steps.dtype.kind not in "iu":
+            raise ValueError(
+                "Argument `steps` must be a count or a non-empty list of "
+                f"integer steps. Received: steps={steps!r}"
+            )
+        _validation.check_at_most("steps", steps.size, MAX_PLOT_STEPS)
     ax = _axes(ax)
     lrs = ops.convert_to_numpy(schedule(ops.convert_to_tensor(steps)))
     ax.plot(steps, np.broadcast_to(lrs, steps.shape))

@@ -32,10 +32,12 @@ BAD = {
     "path": [b"dir", 3, ""],
     "schedule": ["x", 3.0, object()],
     "axes": ["x", 3.0],
+    # A count of steps, or the steps themselves.
+    "steps": [True, "1", float("nan"), 0, -1, np.array([0.5, 1.5]), object()],
 }
 # Kinds that annotations do not tell.
 KINDS = {
-    "steps": "number",
+    "steps": "steps",
     "learning_rate": "schedule",
     "ax": "axes",
     "schedule": "schedule",

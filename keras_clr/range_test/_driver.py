@@ -291,6 +291,11 @@ def lr_range_test(
     )
     repeats = _validation.check_count("repeats", repeats)
     keep_partial = _validation.check_bool("keep_partial", keep_partial)
+    if isinstance(verbose, bool) or verbose not in ("auto", 0, 1, 2):
+        raise ValueError(
+            "Argument `verbose` must be 'auto', 0, 1 or 2. "
+            f"Received: verbose={verbose!r}"
+        )
     if not isinstance(model, keras.Model):
         raise ValueError(
             "Argument `model` must be a compiled `keras.Model`. "

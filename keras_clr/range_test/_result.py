@@ -96,6 +96,13 @@ class LRRangeTestResult:
             )
         _validation.check_in_unit_interval("smoothing", smoothing)
         self.smoothing = smoothing
+        if stopped_early is not None and (
+            not isinstance(stopped_early, str) or not stopped_early
+        ):
+            raise ValueError(
+                "Argument `stopped_early` must be a non-empty string or None. "
+                f"Received: stopped_early={stopped_early!r}"
+            )
         self.stopped_early = stopped_early
         self.smoothed_losses = _suggest.smooth(self.losses, smoothing)
         self._own = _suggest.suggest(self.lrs, self.smoothed_losses)
