@@ -6,39 +6,17 @@ other paths that earlier releases documented are kept as aliases (see
 CHANGELOG); the serialization keys never change.
 """
 
-
-def _require_a_backend():
-    """One clear line instead of Keras' traceback when no backend is
-    installed (without importing Keras, which is what fails)."""
-    import importlib.util
-    import json
-    import os
-
-    backend = os.environ.get("KERAS_BACKEND")
-    if not backend:
-        home = os.environ.get("KERAS_HOME") or os.path.join(
-            os.path.expanduser("~"), ".keras"
-        )
-        try:
-            with open(os.path.join(home, "keras.json")) as f:
-                backend = json.load(f).get("backend")
-        except (OSError, ValueError, AttributeError):
-            backend = None
-    backend = backend or "tensorflow"
-    try:
-        missing = importlib.util.find_spec(backend) is None
-    except (ImportError, ValueError):
-        missing = True
-    if backend in ("tensorflow", "jax", "torch") and missing:
-        raise ImportError(
-            f"keras_clr needs a Keras backend, and Keras is set to "
-            f"{backend!r}, which is not installed: pip install "
-            f"'keras-clr[{backend}]' (or keras-clr[tensorflow|jax|torch] "
-            "with KERAS_BACKEND set to match)"
-        ) from None
-
-
-_require_a_backend()
+try:
+    import keras  # noqa: F401 (first, for the message below)
+except ModuleNotFoundError as error:
+    if error.name not in ("tensorflow", "jax", "torch"):
+        raise
+    raise ImportError(
+        f"keras_clr needs a Keras backend, and Keras is set to "
+        f"{error.name!r}, which is not installed: pip install "
+        f"'keras-clr[{error.name}]' (or keras-clr[tensorflow|jax|torch] "
+        "with KERAS_BACKEND set to match)"
+    ) from None
 
 from keras_clr import addons  # noqa: E402
 from keras_clr._resume import ScheduleGuard  # noqa: E402

