@@ -9,15 +9,13 @@ from keras import ops
 from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
-from keras_clr.schedules._momentum import MomentumSchedule
+from keras_clr.schedules._momentum import Schedule
 from keras_clr.schedules._ops import clip
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import floor
 from keras_clr.schedules._ops import floor_divide
 from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import json_number
-from keras_clr.schedules._ops import missing_step
 from keras_clr.schedules._ops import nan_where
 from keras_clr.schedules._ops import normalize_step
 from keras_clr.schedules._ops import work_dtype
@@ -25,7 +23,6 @@ from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
 SCALE_MODES = ("cycle", "iterations")
-_DEFAULT_SCALE_MODE = {"exp_range": "iterations"}  # Otherwise "cycle".
 
 
 class _Cycle:
@@ -98,54 +95,23 @@ class _Cycle:
         return height, cycle if need_cycle else None
 
 
-class _CyclicalSchedule(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
+class CyclicalSchedule(Schedule):
     """The maths shared by `CyclicalLearningRate` and the TF Addons classes.
 
-    Subclasses validate their arguments, then call `_configure`.
+    Subclasses validate their arguments (`gamma` and `scale_fn` stored
+    under those names), then call `_configure`.
     """
 
-    _tf_keras_twin = None  # The class a tf_keras optimizer needs instead.
-
-    def _configure(self, low, high, up, down, scale, gamma, scale_fn, x_mode):
-        self._low = low
-        self._high = high
+    def _configure(self, raw_low, low, high, up, down, scale, x_mode):
+        self._dtype = float_dtype(raw_low)  # The argument's, e.g. float64.
+        self._low, self._high = low, high
         self._cycle = _Cycle(up, down)
         self._scale_kind = scale  # None, "halve", "exp" or "fn"
-        self._gamma = gamma
-        self._scale_fn = scale_fn
         self._x_mode = x_mode
 
-    def __call__(self, step=None):
-        if step is None:
-            raise missing_step(self, self._tf_keras_twin)
-        with keras.name_scope(self.name):
-            height, invalid = self._height(step)
-            return nan_where(invalid, self._lr_at(height))
-
-    def momentum(
-        self,
-        step,
-        base_momentum: float = BASE_MOMENTUM,
-        max_momentum: float = MAX_MOMENTUM,
-    ):
-        """The cyclical momentum at `step`: the LR's mirror image.
-
-        It is `max_momentum` where the LR is at its lower bound and falls to
-        `base_momentum` where the LR peaks, scaled like the LR's amplitude
-        (PyTorch's `CyclicLR(cycle_momentum=True)`). Optimizers made with
-        `keras_clr.cyclical_momentum` read it at every step.
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum where the LR is highest.
-            max_momentum: Momentum where the LR is lowest.
-
-        Returns:
-            A scalar tensor of dtype `keras.config.floatx()`.
-        """
-        return self.lr_and_momentum(step, base_momentum, max_momentum)[1]
+    def _lr(self, step):
+        height, invalid = self._height(step)
+        return nan_where(invalid, self._lr_at(height))
 
     def lr_and_momentum(
         self,
@@ -153,7 +119,12 @@ class _CyclicalSchedule(
         base_momentum: float = BASE_MOMENTUM,
         max_momentum: float = MAX_MOMENTUM,
     ):
-        """`(self(step), self.momentum(step, ...))`, computed together.
+        """The LR and the cyclical momentum at `step`, computed together.
+
+        The momentum is the LR's mirror image: `max_momentum` where the LR
+        is at its lower bound, `base_momentum` where it peaks, scaled like
+        its amplitude (PyTorch's `CyclicLR(cycle_momentum=True)`).
+        `momentum(step, base_momentum, max_momentum)` returns it alone.
 
         >>> import keras_clr
         >>> schedule = keras_clr.CyclicalLearningRate(
@@ -173,7 +144,7 @@ class _CyclicalSchedule(
 
     def _lr_at(self, height):
         lr = _interpolate(height, self._low, self._high)
-        return ops.cast(lr, float_dtype(self._low))
+        return ops.cast(lr, self._dtype)
 
     def _height(self, step):
         """0 at the lower bound, 1 at the upper, times the scale policy,
@@ -189,14 +160,13 @@ class _CyclicalSchedule(
         else:
             x = ops.cast(step, work)
         if self._scale_kind == "fn":
-            lr_dtype = float_dtype(self._low)
-            scale = ops.cast(self._scale_fn(ops.cast(x, lr_dtype)), work)
+            scale = ops.cast(self.scale_fn(ops.cast(x, self._dtype)), work)
         elif self._scale_kind == "halve":
             scale = ops.power(constant(0.5, work), x - 1.0)
         else:
             # gamma**x as exp(x * log(gamma)), log(gamma) in float64: a
             # gamma such as 1 - 1e-9 does not round to 1.
-            scale = ops.exp(x * constant(math.log(self._gamma), work))
+            scale = ops.exp(x * constant(math.log(self.gamma), work))
         return height * scale, invalid
 
 
@@ -207,7 +177,7 @@ def _interpolate(height, at_0, at_1):
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalLearningRate(_CyclicalSchedule):
+class CyclicalLearningRate(CyclicalSchedule):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
     Use it instead of a decaying schedule to let the learning rate swing
@@ -215,16 +185,10 @@ class CyclicalLearningRate(_CyclicalSchedule):
     for `step_size` steps to the cycle's peak, falls for `step_size_down`
     steps back to `base_lr`, and repeats. Smith suggests a `step_size` of 2
     to 10 epochs' worth of steps, and bounds found with an LR range test.
-
-    This class has PyTorch's `CyclicLR` (and the classic Keras `CyclicLR`
-    callback's) argument names and numbers: `base_lr`, `max_lr`,
-    `step_size`, `mode`, `gamma`, `scale_fn`, `scale_mode`,
-    `step_size_down`. `keras_clr.addons.CyclicalLearningRate` and its
-    named subclasses have TF Addons' instead (`initial_learning_rate`,
-    `maximal_learning_rate`, `step_size`, `scale_fn`, `scale_mode`), and
-    accept fractional step sizes.
-
-    For a step `t`, with `u = step_size` and `d = step_size_down`:
+    The argument names and values are PyTorch's `CyclicLR`'s (and the
+    classic Keras `CyclicLR` callback's); `keras_clr.addons` has TF Addons'
+    names and fractional step sizes. For a step `t`, with `u = step_size`
+    and `d = step_size_down`:
 
     ```
     lr(t) = base_lr + (max_lr - base_lr) * f(p) * scale(x)
@@ -259,25 +223,21 @@ class CyclicalLearningRate(_CyclicalSchedule):
     ...               loss="mse")
 
     Args:
-        base_lr: Lower bound of the learning rate, and its value at step 0.
-            Float, `>= 0`, finite in float32.
-        max_lr: Upper bound: the peak of the first cycle. Float,
-            `>= base_lr`, finite in float32.
-        step_size: Steps from a cycle's start to its peak (half a cycle when
-            `step_size_down` is not given). Positive integer up to
-            `2**63 - 1`; an integral float such as `2000.` is accepted.
-        mode: Built-in scale policy: `"triangular"` (constant amplitude),
-            `"triangular2"` (amplitude halved each cycle) or `"exp_range"`
-            (amplitude times `gamma**step`). Ignored when `scale_fn` is
-            given.
+        base_lr: Lower bound, and the value at step 0. Float, `>= 0`,
+            finite in float32.
+        max_lr: Peak of the first cycle. Float, `>= base_lr`, finite in
+            float32.
+        step_size: Steps from a cycle's start to its peak. Positive integer
+            up to `2**63 - 1` (an integral float such as `2000.` passes).
+        mode: `"triangular"` (constant amplitude), `"triangular2"` (halved
+            each cycle) or `"exp_range"` (times `gamma**step`); ignored when
+            `scale_fn` is given.
         gamma: Decay factor of `"exp_range"`, in `(0, 1]`.
         scale_fn: Custom scale policy: a function registered with
             `keras.saving.register_keras_serializable`, or a registered
-            `keras_clr.ScalePolicy` instance. It receives a float tensor
-            (`x` above) and returns the amplitude factor. Lambdas are
-            refused: they cannot be saved. Its values are the caller's
-            responsibility (keep them in `[0, 1]` to stay within the
-            bounds).
+            `keras_clr.ScalePolicy` instance (not a lambda: it could not be
+            saved). It receives `x` above as a float tensor and returns the
+            amplitude factor (keep it in `[0, 1]` to stay within bounds).
         scale_mode: `"cycle"` or `"iterations"`: what the scale policy
             receives. Defaults to `"iterations"` for `"exp_range"` and to
             `"cycle"` otherwise, as in the paper and PyTorch.
@@ -315,85 +275,54 @@ class CyclicalLearningRate(_CyclicalSchedule):
         name: str = "CyclicalLearningRate",
     ):
         super().__init__()
-        self.base_lr = base_lr
-        self.max_lr = max_lr
-        self.step_size = step_size
-        self.mode = mode
-        self.gamma = gamma
-        self.scale_fn = scale_fn
-        self.scale_mode = scale_mode
+        self.base_lr, self.max_lr = check_bounds(
+            "base_lr", base_lr, "max_lr", max_lr
+        )
+        self.step_size = _validation.check_positive_int("step_size", step_size)
+        if step_size_down is not None:
+            step_size_down = _validation.check_positive_int(
+                "step_size_down", step_size_down
+            )
         self.step_size_down = step_size_down
-        self.name = name
-        self._validate()
+        self.mode = _validation.check_choice("mode", mode, MODES)
+        self.gamma = _validation.check_in_range("gamma", gamma, 0, 1)
+        self.scale_fn = check_scale_fn(scale_fn)
+        if scale_mode is not None:
+            _validation.check_choice("scale_mode", scale_mode, SCALE_MODES)
+        self.scale_mode = scale_mode
+        self.name = _validation.check_name("name", name)
         if self.scale_fn is not None:
-            scale = "fn"
+            scale, x_mode = "fn", "cycle"
         else:
             scale = {"triangular": None, "triangular2": "halve"}.get(
-                self.mode, "exp"
+                mode, "exp"
             )
+            x_mode = "iterations" if mode == "exp_range" else "cycle"
         self._configure(
+            base_lr,
             self.base_lr,
             self.max_lr,
             self.step_size,
             self.step_size_down or self.step_size,
             scale,
-            self.gamma,
-            self.scale_fn,
-            self._resolved_scale_mode(),
+            scale_mode or x_mode,
         )
-
-    def _validate(self):
-        check_bounds("base_lr", self.base_lr, "max_lr", self.max_lr)
-        self.step_size = _validation.check_positive_int(
-            "step_size", self.step_size
-        )
-        if self.step_size_down is not None:
-            self.step_size_down = _validation.check_positive_int(
-                "step_size_down", self.step_size_down
-            )
-        _validation.check_choice("mode", self.mode, MODES)
-        _validation.check_in_range("gamma", self.gamma, 0, 1)
-        self.scale_fn = check_scale_fn(self.scale_fn)
-        if self.scale_mode is not None:
-            _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
-        _validation.check_name("name", self.name)
 
     @property
     def cycle_length(self) -> int:
         """Steps in one full cycle: `step_size + step_size_down`."""
         return self.step_size + (self.step_size_down or self.step_size)
 
-    def _resolved_scale_mode(self) -> str:
-        if self.scale_mode is not None:
-            return self.scale_mode
-        if self.scale_fn is not None:
-            return "cycle"
-        return _DEFAULT_SCALE_MODE.get(self.mode, "cycle")
-
-    def get_config(self) -> dict:
-        scale_fn = self.scale_fn
-        if scale_fn is not None:
-            scale_fn = keras.saving.serialize_keras_object(scale_fn)
-        return {
-            "base_lr": json_number(self.base_lr),
-            "max_lr": json_number(self.max_lr),
-            "step_size": self.step_size,
-            "mode": self.mode,
-            "gamma": json_number(self.gamma),
-            "scale_fn": scale_fn,
-            "scale_mode": self.scale_mode,
-            "step_size_down": self.step_size_down,
-            "name": self.name,
-        }
-
 
 def check_bounds(low_name: str, low, high_name: str, high):
-    """Checks `0 <= low <= high`, both finite in float32."""
-    _validation.check_float32(low_name, low)
+    """Returns `(low, high)` as Python numbers if `0 <= low <= high`, both
+    finite in float32."""
+    low = _validation.check_float32(low_name, low)
     _validation.check_non_negative(low_name, low)
-    _validation.check_float32(high_name, high)
+    high = _validation.check_float32(high_name, high)
     if high < low:
         raise ValueError(
             f"Argument `{high_name}` must be >= `{low_name}`. "
             f"Received: {low_name}={low}, {high_name}={high}"
         )
+    return low, high

@@ -8,13 +8,11 @@ from keras import ops
 from keras_clr import _validation
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
-from keras_clr.schedules._momentum import MomentumSchedule
+from keras_clr.schedules._momentum import Schedule
 from keras_clr.schedules._ops import clip
 from keras_clr.schedules._ops import constant
 from keras_clr.schedules._ops import float_dtype
 from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import json_number
-from keras_clr.schedules._ops import missing_step
 from keras_clr.schedules._ops import nan_where
 from keras_clr.schedules._ops import normalize_step
 from keras_clr.schedules._ops import work_dtype
@@ -23,9 +21,7 @@ ANNEAL_STRATEGIES = ("cos", "linear")
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class OneCycle(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
+class OneCycle(Schedule):
     """The one-cycle learning rate policy (Smith & Topin, 2017).
 
     Use it for a run of known length: the learning rate warms up from
@@ -51,12 +47,9 @@ class OneCycle(
          lr_b + (lr_a - lr_b) * (1 + cos(pi * f)) / 2  anneal "cos"
     ```
 
-    It is computed as `low + (high - low) * w` without cancellation (in
-    float64 where the backend has it), so every value is within float32
-    rounding of PyTorch's formulas evaluated in float64, and from step
-    `total_steps - 1` on the rate is exactly `max_lr / (div_factor *
-    final_div_factor)`. Negative steps give the value at step 0; float steps
-    are floored (NaN for a NaN or infinite step).
+    Every value is within float32 rounding of PyTorch's formulas in
+    float64, and from step `total_steps - 1` on the rate is exactly
+    `min_lr`. Steps follow `keras_clr.CyclicalLearningRate`'s rules.
 
     Example:
 
@@ -93,6 +86,7 @@ class OneCycle(
 
     Raises:
         ValueError: If an argument is out of range or not an allowed value.
+            `from_config` also raises it for a missing or unknown key.
 
     References:
         - Smith & Topin, "Super-Convergence: Very Fast Training of Neural
@@ -113,15 +107,42 @@ class OneCycle(
         name: str = "OneCycle",
     ):
         super().__init__()
-        self.max_lr = max_lr
-        self.total_steps = total_steps
-        self.pct_start = pct_start
-        self.anneal_strategy = anneal_strategy
-        self.div_factor = div_factor
-        self.final_div_factor = final_div_factor
-        self.three_phase = three_phase
-        self.name = name
-        self._validate()
+        self.max_lr = _validation.check_float32("max_lr", max_lr)
+        _validation.check_positive("max_lr", max_lr)
+        self.total_steps = _validation.check_positive_int(
+            "total_steps", total_steps
+        )
+        self.pct_start = _validation.check_in_range(
+            "pct_start", pct_start, 0, 1, high_open=True
+        )
+        self.anneal_strategy = _validation.check_choice(
+            "anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES
+        )
+        self.div_factor = _validation.check_positive("div_factor", div_factor)
+        self.final_div_factor = _validation.check_positive(
+            "final_div_factor", final_div_factor
+        )
+        # The derived rates are bounds too: finite in float32.
+        for arg, value, formula in (
+            ("div_factor", self.initial_lr, "max_lr / div_factor"),
+            ("final_div_factor", self.min_lr, "initial_lr / final_div_factor"),
+        ):
+            if not abs(value) <= _validation.FLOAT32_MAX:
+                raise ValueError(
+                    f"Argument `{arg}` is too small: `{formula}` must be "
+                    "finite in float32, the learning rate's dtype. Received: "
+                    f"max_lr={max_lr}, div_factor={div_factor}, "
+                    f"final_div_factor={final_div_factor}"
+                )
+        self.three_phase = _validation.check_bool("three_phase", three_phase)
+        if self.three_phase and self.pct_start >= 0.5:
+            raise ValueError(
+                "With `three_phase=True`, argument `pct_start` must be < 0.5 "
+                "so that the warm-up and its mirror fit in the run. "
+                f"Received: pct_start={pct_start}"
+            )
+        self.name = _validation.check_name("name", name)
+        self._dtype = float_dtype(max_lr)  # The argument's, e.g. float64.
 
     @classmethod
     def from_epochs(
@@ -139,48 +160,6 @@ class OneCycle(
             "steps_per_epoch", steps_per_epoch
         )
         return cls(max_lr, epochs * steps_per_epoch, **kwargs)
-
-    def _validate(self):
-        _validation.check_float32("max_lr", self.max_lr)
-        _validation.check_positive("max_lr", self.max_lr)
-        self.total_steps = _validation.check_positive_int(
-            "total_steps", self.total_steps
-        )
-        _validation.check_in_range(
-            "pct_start", self.pct_start, 0, 1, high_open=True
-        )
-        _validation.check_choice(
-            "anneal_strategy", self.anneal_strategy, ANNEAL_STRATEGIES
-        )
-        _validation.check_positive("div_factor", self.div_factor)
-        _validation.check_positive("final_div_factor", self.final_div_factor)
-        # The derived rates are bounds too: finite in float32.
-        for arg, value, formula in (
-            ("div_factor", self.initial_lr, "max_lr / div_factor"),
-            (
-                "final_div_factor",
-                self.min_lr,
-                "max_lr / (div_factor * final_div_factor)",
-            ),
-        ):
-            if not abs(value) <= _validation.FLOAT32_MAX:
-                raise ValueError(
-                    f"Argument `{arg}` is too small: `{formula}` must be "
-                    "finite in float32, the learning rate's dtype. "
-                    f"Received: max_lr={self.max_lr}, "
-                    f"div_factor={self.div_factor}, "
-                    f"final_div_factor={self.final_div_factor}"
-                )
-        self.three_phase = _validation.check_bool(
-            "three_phase", self.three_phase
-        )
-        if self.three_phase and self.pct_start >= 0.5:
-            raise ValueError(
-                "With `three_phase=True`, argument `pct_start` must be < 0.5 "
-                "so that the warm-up and its mirror fit in the run. "
-                f"Received: pct_start={self.pct_start}"
-            )
-        _validation.check_name("name", self.name)
 
     @property
     def initial_lr(self) -> float:
@@ -210,12 +189,11 @@ class OneCycle(
             return [warmup - 1, 2 * warmup - 2, self.total_steps - 1]
         return [warmup - 1, self.total_steps - 1]
 
-    def __call__(self, step=None):
-        if step is None:
-            raise missing_step(self, "keras_clr.tf_keras.OneCycle")
-        with keras.name_scope(self.name):
-            lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
-            return self._anneal(step, lrs, float_dtype(self.max_lr))
+    _tf_keras_twin = "keras_clr.tf_keras.OneCycle"
+
+    def _lr(self, step):
+        lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
+        return self._anneal(step, lrs, self._dtype)
 
     def momentum(
         self,
@@ -270,18 +248,6 @@ class OneCycle(
                 value = ops.where(in_phase, value, result)
             result = value
         return nan_where(invalid, ops.cast(result, dtype))
-
-    def get_config(self) -> dict:
-        return {
-            "max_lr": json_number(self.max_lr),
-            "total_steps": self.total_steps,
-            "pct_start": json_number(self.pct_start),
-            "anneal_strategy": self.anneal_strategy,
-            "div_factor": json_number(self.div_factor),
-            "final_div_factor": json_number(self.final_div_factor),
-            "three_phase": self.three_phase,
-            "name": self.name,
-        }
 
 
 def _interpolate(step, start, end, first, last, cos):
