@@ -1,20 +1,15 @@
-"""What every keras_clr schedule is: the momentum protocol and the base.
+"""What a keras_clr schedule is: the momentum protocol and the base class.
 
-A schedule that can drive cyclical momentum subclasses `MomentumSchedule`
-and implements `momentum(step, base_momentum, max_momentum)` (and, where
-the two share work, `lr_and_momentum`); everything else asks
-`supports_momentum(schedule)` rather than probing attributes.
+A schedule that can drive cyclical momentum subclasses `MomentumSchedule`;
+everything else asks `supports_momentum(schedule)`, not attributes.
 """
 
 import keras
 
 from keras_clr.schedules import _ops
 
-BASE_MOMENTUM = 0.85
-"""Smith's default lower momentum (used where the learning rate peaks)."""
-
-MAX_MOMENTUM = 0.95
-"""Smith's default upper momentum (used where the learning rate is lowest)."""
+BASE_MOMENTUM = 0.85  # Smith's defaults: where the LR peaks,
+MAX_MOMENTUM = 0.95  # and where it is lowest.
 
 
 class MomentumSchedule:

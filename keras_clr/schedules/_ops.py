@@ -1,19 +1,11 @@
-"""Small `keras.ops` helpers shared by the schedules.
+"""Small `keras.ops` helpers shared by the schedules, and their configs.
 
-Step semantics (README "Steps, dtypes and backends"):
-
-- Integer steps of any width (int8 to int64, uint8 to uint32) are exact:
-  they are widened to the backend's widest integer (int64; int32 on JAX
-  without x64) before any arithmetic. uint64 (and uint32 where the widest
-  integer is int32) cannot be widened without wrapping and is refused with a
-  `ValueError` when the schedule is traced.
-- Negative steps give the value at step 0: a schedule starts there.
-- Float steps are floored exactly. Python and NumPy floats are floored in
-  float64 on the host, so `2.0**31 + 1000` is step 2147484648, not its
-  float32 neighbour; float tensors are floored in their own dtype (exact).
-- A float step that is NaN or infinite, or beyond the widest integer, has
-  no step to stand for: the schedule returns NaN there. Only float steps pay
-  for that check; the optimizer always passes an integer.
+Steps (README "Steps, dtypes and backends"): integers of any width are
+widened to the widest integer (int64; int32 on JAX without x64), exactly;
+uint64 (uint32 where that is int32) would wrap and is refused. Negative
+steps count as 0. Float steps are floored exactly (Python and NumPy floats
+in float64 on the host, tensors in their dtype); a NaN, infinite or
+too-large float step gives NaN. Only float steps pay for that check.
 """
 
 import inspect

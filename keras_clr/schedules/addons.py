@@ -1,24 +1,16 @@
 """TensorFlow Addons' cyclical learning rates, for Keras 3 on any backend.
 
 `tfa.optimizers.CyclicalLearningRate` and its three named subclasses, with
-TF Addons' argument names, signatures, defaults and values, fractional step
-sizes such as `step_size=2.5` included; public as `keras_clr.addons.*`.
-`keras_clr.CyclicalLearningRate` has PyTorch's names instead.
+TF Addons' argument names, signatures, defaults and values (fractional step
+sizes included), public as `keras_clr.addons.*`. By design `scale_fn` must
+be registered for serialization (not a lambda), so that a model using it
+can be saved. keras_clr 0.1.0's keys (`keras_clr>...`) still load.
 
-By design, `scale_fn` must be a function registered with
-`keras.saving.register_keras_serializable` (or a registered
-`keras_clr.ScalePolicy`), not a lambda, so that a model using it can be
-saved and loaded; a lambda is refused with an error that says how to fix it.
-The classes are registered under the package `keras_clr.addons`; keras_clr
-0.1.0's keys (`keras_clr>TriangularCyclicalLearningRate` etc.) still load.
-
-Unlike TF Addons, which computed in float32 (and rounded steps beyond
-2^24), the values are the formula's rounded once to the learning rate's
-dtype at any step the counter holds, and int64 steps are accepted (TF
-Addons' `ExponentialCyclicalLearningRate` crashed on them). A step size
-whose exact fraction overflows the counter's integers (a float such as 0.1
-is `n / 2**55`) uses TF Addons' formula in float64 (float32 on JAX without
-x64). Negative steps give the value at step 0.
+Unlike TF Addons (float32 arithmetic), the values are the formula's rounded
+once to the learning rate's dtype at any step the counter holds, int64
+steps included; a step size whose exact fraction overflows the counter (a
+float such as 0.1 is `n / 2**55`) uses TF Addons' formula in float64
+(float32 on JAX without x64). Negative steps give the value at step 0.
 """
 
 import keras
@@ -31,19 +23,26 @@ from keras_clr.schedules.cyclical import check_bounds
 from keras_clr.schedules.scale import check_scale_fn
 
 _PACKAGE = "keras_clr.addons"
+__all__ = [
+    "CyclicalLearningRate",
+    "ExponentialCyclicalLearningRate",
+    "Triangular2CyclicalLearningRate",
+    "TriangularCyclicalLearningRate",
+]
 
 _DOC = """TF Addons' `{name}`: {summary}.
 
-    Use it to migrate `tfa.optimizers.{name}` code unchanged but for the
-    import. The rate rises linearly from `initial_learning_rate` to
-    `maximal_learning_rate` over `step_size` steps, falls back over as
-    many, and repeats{scaled}:
+    Use it to migrate `tfa.optimizers.{name}`
+    code unchanged but for the import. The rate rises linearly from
+    `initial_learning_rate` to `maximal_learning_rate` over `step_size`
+    steps, falls back over as many, and repeats{scaled}:
 
     ```
     lr(t) = initial + (maximal - initial) * max(0, 1 - |t / s - 2c + 1|){factor}
 
     where s = step_size (may be fractional, e.g. 2.5),
-          c = floor(1 + t / (2 s)) is the 1-based cycle number{where}
+          c = floor(1 + t / (2 s)) is the 1-based cycle number, and
+          x = c if scale_mode == "cycle" else t.
     ```
 
     Example:
@@ -57,8 +56,8 @@ _DOC = """TF Addons' `{name}`: {summary}.
             `>= 0`, finite in float32.
         maximal_learning_rate: Upper bound before scaling. Float,
             `>= initial_learning_rate`, finite in float32.
-        step_size: Steps in half a cycle, `> 0`; may be fractional.
-{args}
+        step_size: Steps in half a cycle, `> 0`; may be fractional.{args}
+        scale_mode: `"cycle"` or `"iterations"`: `x` above.
         name: Name of the operation.
 
     Returns:
@@ -66,17 +65,25 @@ _DOC = """TF Addons' `{name}`: {summary}.
         learning rate, a scalar tensor of dtype `keras.config.floatx()`.
 
     Raises:
-        ValueError: If an argument is out of range, not finite in float32,
-            not an allowed value{raises}.
+        ValueError: If an argument is out of range, not finite in float32
+            or not an allowed value, or `from_config` gets a missing or
+            unknown key.
 
     References:
         - Smith, "Cyclical Learning Rates for Training Neural Networks",
           2015, arXiv:1506.01186.
     """
-_X = ',\n          x = c if scale_mode == "{0}" else t'
-_SCALE_MODE = (
-    """        scale_mode: `"cycle"` or `"iterations"`: `x` above{0}."""
-)
+
+
+def _doc(name, summary, factor, example, args=""):
+    return _DOC.format(
+        name=name,
+        summary=summary,
+        scaled=f", with the amplitude times `{factor}`" if factor else "",
+        factor=f"\n{' ' * 42}* {factor}" if factor else "",
+        example=example,
+        args=args,
+    )
 
 
 class _AddonsSchedule(CyclicalSchedule):
@@ -88,10 +95,16 @@ class _AddonsSchedule(CyclicalSchedule):
     def _tf_keras_twin(self) -> str:
         return f"keras_clr.tf_keras.addons.{type(self).__name__}"
 
-    def _setup(self, low, high, step_size, scale_mode, name):
+    def _setup(self, args: dict):
+        """Checks and stores `args`, the constructor's `locals()`."""
+        low, scale_mode = args["initial_learning_rate"], args["scale_mode"]
         self.initial_learning_rate, self.maximal_learning_rate = check_bounds(
-            "initial_learning_rate", low, "maximal_learning_rate", high
+            "initial_learning_rate",
+            low,
+            "maximal_learning_rate",
+            args["maximal_learning_rate"],
         )
+        step_size = args["step_size"]
         step_size = _validation.check_positive_steps("step_size", step_size)
         if float(np.float32(step_size)) < np.finfo(np.float32).tiny:
             # It would be 0 (or subnormal, flushed to 0) in float32.
@@ -104,7 +117,7 @@ class _AddonsSchedule(CyclicalSchedule):
         self.scale_mode = _validation.check_choice(
             "scale_mode", scale_mode, SCALE_MODES
         )
-        self.name = _validation.check_name("name", name)
+        self.name = _validation.check_name("name", args["name"])
         self._configure(
             low,
             self.initial_learning_rate,
@@ -118,13 +131,11 @@ class _AddonsSchedule(CyclicalSchedule):
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class CyclicalLearningRate(_AddonsSchedule):
-    __doc__ = _DOC.format(
-        name="CyclicalLearningRate",
-        summary="a cycle with your scale policy",
-        scaled=", with the amplitude multiplied by `scale_fn`",
-        factor="\n" + " " * 42 + "* scale_fn(x)",
-        where=_X.format("cycle"),
-        example="""\
+    __doc__ = _doc(
+        "CyclicalLearningRate",
+        "a cycle with your scale policy",
+        "scale_fn(x)",
+        """\
     >>> @keras.saving.register_keras_serializable(package="my_project")
     ... def halve(x):
     ...     return 0.5 ** (x - 1.0)
@@ -133,13 +144,9 @@ class CyclicalLearningRate(_AddonsSchedule):
     ...     step_size=2.5, scale_fn=halve)
     >>> [round(float(schedule(s)), 4) for s in (0, 1, 2, 5, 7)]
     [0.1, 0.46, 0.82, 0.1, 0.46]""",
-        args="""\
-        scale_fn: The scale policy: a registered function or registered
-            `keras_clr.ScalePolicy` instance (not a lambda), called on `x`
-            as a float tensor. Its values are the caller's responsibility.
-"""
-        + _SCALE_MODE.format(""),
-        raises=", or `scale_fn` is missing, a lambda or not registered",
+        """
+        scale_fn: Required: a registered function or `keras_clr.ScalePolicy`
+            instance (not a lambda), called on `x` as a float tensor.""",
     )
 
     _scale = "fn"
@@ -155,31 +162,21 @@ class CyclicalLearningRate(_AddonsSchedule):
     ):
         super().__init__()
         self.scale_fn = check_scale_fn(scale_fn, required=True)
-        self._setup(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_mode,
-            name,
-        )
+        self._setup(locals())
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class TriangularCyclicalLearningRate(_AddonsSchedule):
-    __doc__ = _DOC.format(
-        name="TriangularCyclicalLearningRate",
-        summary="a constant amplitude",
-        scaled="",
-        factor="",
-        where=".",
-        example="""\
+    __doc__ = _doc(
+        "TriangularCyclicalLearningRate",
+        "a constant amplitude",
+        "",
+        """\
     >>> schedule = keras_clr.addons.TriangularCyclicalLearningRate(
     ...     initial_learning_rate=0.1, maximal_learning_rate=1.0,
     ...     step_size=40)
     >>> [round(float(schedule(s)), 4) for s in (20, 40, 80)]
     [0.55, 1.0, 0.1]""",
-        args=_SCALE_MODE.format("; both give the same values here"),
-        raises="",
     )
 
     def __init__(
@@ -191,33 +188,21 @@ class TriangularCyclicalLearningRate(_AddonsSchedule):
         name: str = "TriangularCyclicalLearningRate",
     ):
         super().__init__()
-        self._setup(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_mode,
-            name,
-        )
+        self._setup(locals())
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class Triangular2CyclicalLearningRate(_AddonsSchedule):
-    __doc__ = _DOC.format(
-        name="Triangular2CyclicalLearningRate",
-        summary="the amplitude halved",
-        scaled=", with the amplitude multiplied by `1 / 2**(x - 1)`",
-        factor="\n" + " " * 42 + "/ 2^(x - 1)",
-        where=_X.format("cycle"),
-        example="""\
+    __doc__ = _doc(
+        "Triangular2CyclicalLearningRate",
+        "the amplitude halved",
+        "2^(1 - x)",
+        """\
     >>> schedule = keras_clr.addons.Triangular2CyclicalLearningRate(
     ...     initial_learning_rate=0.1, maximal_learning_rate=1.0,
     ...     step_size=30)
     >>> [round(float(schedule(s)), 4) for s in (30, 90, 150)]
     [1.0, 0.55, 0.325]""",
-        args=_SCALE_MODE.format(
-            ' (TF Addons\' `"iterations"` vanishes within a few steps)'
-        ),
-        raises="",
     )
 
     _scale = "halve"
@@ -231,32 +216,22 @@ class Triangular2CyclicalLearningRate(_AddonsSchedule):
         name: str = "Triangular2CyclicalLearningRate",
     ):
         super().__init__()
-        self._setup(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_mode,
-            name,
-        )
+        self._setup(locals())
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class ExponentialCyclicalLearningRate(_AddonsSchedule):
-    __doc__ = _DOC.format(
-        name="ExponentialCyclicalLearningRate",
-        summary="the amplitude times `gamma**x`",
-        scaled=", with the amplitude multiplied by `gamma**x`",
-        factor="\n" + " " * 42 + "* gamma^x",
-        where=_X.format("cycle"),
-        example="""\
+    __doc__ = _doc(
+        "ExponentialCyclicalLearningRate",
+        "the amplitude times `gamma**x`",
+        "gamma^x",
+        """\
     >>> schedule = keras_clr.addons.ExponentialCyclicalLearningRate(
     ...     initial_learning_rate=0.0, maximal_learning_rate=1.0,
     ...     step_size=10, gamma=0.5)
     >>> round(float(schedule(10)), 8)
     0.00097656""",
-        args=_SCALE_MODE.format(' (default `"iterations"`)')
-        + "\n        gamma: Decay factor, in `(0, 1]`.",
-        raises="",
+        "\n        gamma: Decay factor, in `(0, 1]`.",
     )
 
     _scale = "exp"
@@ -272,13 +247,7 @@ class ExponentialCyclicalLearningRate(_AddonsSchedule):
     ):
         super().__init__()
         self.gamma = _validation.check_in_range("gamma", gamma, 0, 1)
-        self._setup(
-            initial_learning_rate,
-            maximal_learning_rate,
-            step_size,
-            scale_mode,
-            name,
-        )
+        self._setup(locals())
 
 
 def _register_0_1_0_names():

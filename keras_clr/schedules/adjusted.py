@@ -4,14 +4,10 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules import _ops
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import Schedule
-from keras_clr.schedules._ops import clip
-from keras_clr.schedules._ops import constant
-from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import nan_where
-from keras_clr.schedules._ops import normalize_step
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
@@ -82,30 +78,19 @@ class AdjustedSchedule(Schedule):
         )
 
     def _shifted(self, step):
-        step, invalid = normalize_step(step)
+        step, invalid = _ops.normalize_step(step)
         if not self.start_step:
             return step, invalid
-        if self.start_step > int_max(step.dtype):
+        if self.start_step > _ops.int_max(step.dtype):
             return ops.zeros_like(step), invalid  # Never reached.
         # `step - start_step`, floored at 0 (the wrapped schedule's start).
-        step = clip(step, self.start_step, None)
-        return step - constant(self.start_step, step.dtype), invalid
+        step = _ops.clip(step, self.start_step, None)
+        return step - _ops.constant(self.start_step, step.dtype), invalid
 
     def _lr(self, step):
         step, invalid = self._shifted(step)
         lr = self.schedule(step)
-        return nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
-
-    def momentum(
-        self,
-        step,
-        base_momentum: float = BASE_MOMENTUM,
-        max_momentum: float = MAX_MOMENTUM,
-    ):
-        """The wrapped schedule's momentum, moved by `start_step`."""
-        step, invalid = self._shifted(step)
-        momentum = self.schedule.momentum(step, base_momentum, max_momentum)
-        return nan_where(invalid, momentum)
+        return _ops.nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
 
     def lr_and_momentum(
         self,
@@ -113,11 +98,12 @@ class AdjustedSchedule(Schedule):
         base_momentum: float = BASE_MOMENTUM,
         max_momentum: float = MAX_MOMENTUM,
     ):
-        """Both of the wrapped schedule's, moved once by `start_step`."""
+        """The wrapped schedule's LR and momentum, moved by `start_step`
+        (the LR scaled by `scale`)."""
         with keras.name_scope(self.name):
             step, invalid = self._shifted(step)
             lr, momentum = self.schedule.lr_and_momentum(
                 step, base_momentum, max_momentum
             )
-            lr = nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
-            return lr, nan_where(invalid, momentum)
+            lr = _ops.nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
+            return lr, _ops.nan_where(invalid, momentum)

@@ -7,18 +7,10 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules import _ops
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import Schedule
-from keras_clr.schedules._ops import clip
-from keras_clr.schedules._ops import constant
-from keras_clr.schedules._ops import float_dtype
-from keras_clr.schedules._ops import floor
-from keras_clr.schedules._ops import floor_divide
-from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import nan_where
-from keras_clr.schedules._ops import normalize_step
-from keras_clr.schedules._ops import work_dtype
 from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
@@ -43,8 +35,8 @@ class _Cycle:
     def locate(self, step, need_cycle: bool):
         """`(height, cycle index or None)`: height 0 at the bottom, 1 at
         the top, in the work dtype."""
-        work = work_dtype()
-        top = int_max(step.dtype)
+        work = _ops.work_dtype()
+        top = _ops.int_max(step.dtype)
         if self.q > 1 and self.period * self.q > top:
             return self._locate_float(step, work, need_cycle)
         cycle = None
@@ -52,29 +44,29 @@ class _Cycle:
             # A cycle longer than the counter can count is never completed.
             position = step
             cycle = ops.zeros_like(step) if need_cycle else None
-            remaining = constant(self.period, work) - ops.cast(step, work)
+            remaining = _ops.constant(self.period, work) - ops.cast(step, work)
         else:
-            period = constant(self.period, step.dtype)
+            period = _ops.constant(self.period, step.dtype)
             if self.q == 1:
                 position = ops.mod(step, period)
                 if need_cycle:
-                    cycle = floor_divide(step, period)
+                    cycle = _ops.floor_divide(step, period)
             else:
                 # step * q mod period, without forming step * q (which
                 # could overflow): reduce first, then scale the remainder.
-                q = constant(self.q, step.dtype)
+                q = _ops.constant(self.q, step.dtype)
                 scaled = ops.multiply(ops.mod(step, period), q)
                 position = ops.mod(scaled, period)
                 if need_cycle:
                     cycle = ops.add(
-                        ops.multiply(floor_divide(step, period), q),
-                        floor_divide(scaled, period),
+                        ops.multiply(_ops.floor_divide(step, period), q),
+                        _ops.floor_divide(scaled, period),
                     )
             remaining = ops.cast(period - position, work)
-        rising = ops.cast(position, work) / constant(self.up, work)
-        falling = remaining / constant(self.down, work)
+        rising = ops.cast(position, work) / _ops.constant(self.up, work)
+        falling = remaining / _ops.constant(self.down, work)
         # `position <= up`, with `up` clipped to what the counter holds.
-        is_rising = position <= constant(min(self.up, top), step.dtype)
+        is_rising = position <= _ops.constant(min(self.up, top), step.dtype)
         return ops.where(is_rising, rising, falling), cycle
 
     def _locate_float(self, step, work, need_cycle):
@@ -82,16 +74,16 @@ class _Cycle:
         # the counter: TF Addons' arithmetic, in the work dtype.
         q = self.q
         t = ops.cast(step, work)
-        period = constant(self.period / q, work)
-        cycle = floor(t / period)
-        position = clip(t - cycle * period, 0.0, None)
-        up = constant(self.up / q, work)
+        period = _ops.constant(self.period / q, work)
+        cycle = _ops.floor(t / period)
+        position = _ops.clip(t - cycle * period, 0.0, None)
+        up = _ops.constant(self.up / q, work)
         rising = position / up
-        falling = (period - position) / constant(self.down / q, work)
+        falling = (period - position) / _ops.constant(self.down / q, work)
         # Near the counter's top, float32 (JAX without x64) can put the
         # position a rounding outside [0, period]: keep the height in
         # [0, 1], so the LR never leaves its bounds.
-        height = clip(ops.where(position <= up, rising, falling), 0.0, 1.0)
+        height = _ops.clip(ops.where(position <= up, rising, falling), 0.0, 1.0)
         return height, cycle if need_cycle else None
 
 
@@ -103,7 +95,7 @@ class CyclicalSchedule(Schedule):
     """
 
     def _configure(self, raw_low, low, high, up, down, scale, x_mode):
-        self._dtype = float_dtype(raw_low)  # The argument's, e.g. float64.
+        self._dtype = _ops.float_dtype(raw_low)  # The argument's, e.g. float64.
         self._low, self._high = low, high
         self._cycle = _Cycle(up, down)
         self._scale_kind = scale  # None, "halve", "exp" or "fn"
@@ -111,7 +103,7 @@ class CyclicalSchedule(Schedule):
 
     def _lr(self, step):
         height, invalid = self._height(step)
-        return nan_where(invalid, self._lr_at(height))
+        return _ops.nan_where(invalid, self._lr_at(height))
 
     def lr_and_momentum(
         self,
@@ -138,8 +130,8 @@ class CyclicalSchedule(Schedule):
             momentum = _interpolate(height, max_momentum, base_momentum)
             momentum = ops.cast(momentum, keras.config.floatx())
             return (
-                nan_where(invalid, self._lr_at(height)),
-                nan_where(invalid, momentum),
+                _ops.nan_where(invalid, self._lr_at(height)),
+                _ops.nan_where(invalid, momentum),
             )
 
     def _lr_at(self, height):
@@ -149,7 +141,7 @@ class CyclicalSchedule(Schedule):
     def _height(self, step):
         """0 at the lower bound, 1 at the upper, times the scale policy,
         in the work dtype."""
-        step, invalid = normalize_step(step)
+        step, invalid = _ops.normalize_step(step)
         need_cycle = self._scale_kind is not None and self._x_mode == "cycle"
         height, cycle = self._cycle.locate(step, need_cycle)
         if self._scale_kind is None:
@@ -162,18 +154,18 @@ class CyclicalSchedule(Schedule):
         if self._scale_kind == "fn":
             scale = ops.cast(self.scale_fn(ops.cast(x, self._dtype)), work)
         elif self._scale_kind == "halve":
-            scale = ops.power(constant(0.5, work), x - 1.0)
+            scale = ops.power(_ops.constant(0.5, work), x - 1.0)
         else:
             # gamma**x as exp(x * log(gamma)), log(gamma) in float64: a
             # gamma such as 1 - 1e-9 does not round to 1.
-            scale = ops.exp(x * constant(math.log(self.gamma), work))
+            scale = ops.exp(x * _ops.constant(math.log(self.gamma), work))
         return height * scale, invalid
 
 
 def _interpolate(height, at_0, at_1):
     """`at_0 + (at_1 - at_0) * height`, the difference taken in float64."""
-    span = constant(float(at_1) - float(at_0), height.dtype)
-    return constant(at_0, height.dtype) + span * height
+    span = _ops.constant(float(at_1) - float(at_0), height.dtype)
+    return _ops.constant(at_0, height.dtype) + span * height
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
@@ -181,14 +173,10 @@ class CyclicalLearningRate(CyclicalSchedule):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
     Use it instead of a decaying schedule to let the learning rate swing
-    between `base_lr` and `max_lr`: it starts at `base_lr`, rises linearly
-    for `step_size` steps to the cycle's peak, falls for `step_size_down`
-    steps back to `base_lr`, and repeats. Smith suggests a `step_size` of 2
-    to 10 epochs' worth of steps, and bounds found with an LR range test.
-    The argument names and values are PyTorch's `CyclicLR`'s (and the
-    classic Keras `CyclicLR` callback's); `keras_clr.addons` has TF Addons'
-    names and fractional step sizes. For a step `t`, with `u = step_size`
-    and `d = step_size_down`:
+    between `base_lr` and `max_lr` (bounds from an LR range test; Smith
+    suggests a `step_size` of 2 to 10 epochs). The argument names and
+    values are PyTorch's `CyclicLR`'s; `keras_clr.addons` has TF Addons'.
+    For a step `t`, with `u = step_size` and `d = step_size_down`:
 
     ```
     lr(t) = base_lr + (max_lr - base_lr) * f(p) * scale(x)
@@ -205,10 +193,10 @@ class CyclicalLearningRate(CyclicalSchedule):
                      scale_fn(x)     when `scale_fn` is given.
     ```
 
-    Every value is the formula's, rounded once to the learning rate's
-    dtype, at any step the step counter can hold (float32 arithmetic on JAX
-    without x64 adds a few roundings). Negative steps give the value at
-    step 0; float steps are floored (NaN for a NaN or infinite step).
+    Every value is the formula's rounded once to the LR's dtype, at any
+    step the counter holds (JAX without x64: a few float32 roundings).
+    Negative steps give step 0's value; float steps are floored (NaN for a
+    NaN or infinite step).
 
     Example:
 
@@ -223,26 +211,18 @@ class CyclicalLearningRate(CyclicalSchedule):
     ...               loss="mse")
 
     Args:
-        base_lr: Lower bound, and the value at step 0. Float, `>= 0`,
-            finite in float32.
-        max_lr: Peak of the first cycle. Float, `>= base_lr`, finite in
-            float32.
-        step_size: Steps from a cycle's start to its peak. Positive integer
-            up to `2**63 - 1` (an integral float such as `2000.` passes).
-        mode: `"triangular"` (constant amplitude), `"triangular2"` (halved
-            each cycle) or `"exp_range"` (times `gamma**step`); ignored when
-            `scale_fn` is given.
+        base_lr: Lower bound, the value at step 0. Float, `>= 0`.
+        max_lr: Peak of the first cycle. Float, `>= base_lr`.
+        step_size: `u` above: a positive integer up to `2**63 - 1`.
+        mode: `"triangular"`, `"triangular2"` or `"exp_range"`.
         gamma: Decay factor of `"exp_range"`, in `(0, 1]`.
-        scale_fn: Custom scale policy: a function registered with
-            `keras.saving.register_keras_serializable`, or a registered
-            `keras_clr.ScalePolicy` instance (not a lambda: it could not be
-            saved). It receives `x` above as a float tensor and returns the
-            amplitude factor (keep it in `[0, 1]` to stay within bounds).
-        scale_mode: `"cycle"` or `"iterations"`: what the scale policy
-            receives. Defaults to `"iterations"` for `"exp_range"` and to
-            `"cycle"` otherwise, as in the paper and PyTorch.
-        step_size_down: Steps from the peak back to `base_lr`. Positive
-            integer; defaults to `step_size`.
+        scale_fn: Custom scale policy, replacing `mode`: a function
+            registered with `keras.saving.register_keras_serializable` or a
+            registered `keras_clr.ScalePolicy` (not a lambda), called on `x`
+            as a float tensor; keep it in `[0, 1]` to stay within bounds.
+        scale_mode: `"cycle"` or `"iterations"`; by default `"iterations"`
+            for `"exp_range"`, else `"cycle"` (as in the paper and PyTorch).
+        step_size_down: `d` above, a positive integer; `step_size` if None.
         name: Name of the operation.
 
     Returns:
@@ -251,9 +231,10 @@ class CyclicalLearningRate(CyclicalSchedule):
         unless `keras.config.floatx()` says otherwise).
 
     Raises:
-        ValueError: If an argument is out of range, not a finite number
-            (in float32, for the bounds), not an allowed value, or
-            `scale_fn` is not serializable.
+        ValueError: If an argument is out of range, not a number (finite
+            in float32, for the bounds) or not an allowed value, if
+            `scale_fn` is not serializable, or if `from_config` gets a
+            missing or unknown key.
 
     References:
         - Smith, "Cyclical Learning Rates for Training Neural Networks",
