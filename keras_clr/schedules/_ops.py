@@ -202,6 +202,13 @@ def integer_step(step):
     return normalize_step(step)[0]
 
 
+def lerp(w, at_0, at_1):
+    """`at_0 + (at_1 - at_0) * w` in `w`'s dtype, the difference taken in
+    float64 (Python floats)."""
+    span = constant(float(at_1) - float(at_0), w.dtype)
+    return constant(at_0, w.dtype) + span * w
+
+
 def nan_where(invalid, value):
     """`value`, with NaN where the step had no integer meaning."""
     if invalid is None:

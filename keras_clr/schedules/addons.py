@@ -250,15 +250,8 @@ class ExponentialCyclicalLearningRate(_AddonsSchedule):
         self._setup(locals())
 
 
-def _register_0_1_0_names():
-    # Files saved by keras_clr 0.1.0 name the package `keras_clr`.
-    objects = keras.saving.get_custom_objects()
-    for cls in (
-        TriangularCyclicalLearningRate,
-        Triangular2CyclicalLearningRate,
-        ExponentialCyclicalLearningRate,
-    ):
-        objects.setdefault(f"keras_clr>{cls.__name__}", cls)
-
-
-_register_0_1_0_names()
+# Files saved by keras_clr 0.1.0 name the package `keras_clr`.
+for _cls in set(_AddonsSchedule.__subclasses__()) - {CyclicalLearningRate}:
+    keras.saving.get_custom_objects().setdefault(
+        f"keras_clr>{_cls.__name__}", _cls
+    )

@@ -127,7 +127,7 @@ class CyclicalSchedule(Schedule):
         """
         with keras.name_scope(self.name):
             height, invalid = self._height(step)
-            momentum = _interpolate(height, max_momentum, base_momentum)
+            momentum = _ops.lerp(height, max_momentum, base_momentum)
             momentum = ops.cast(momentum, keras.config.floatx())
             return (
                 _ops.nan_where(invalid, self._lr_at(height)),
@@ -135,7 +135,7 @@ class CyclicalSchedule(Schedule):
             )
 
     def _lr_at(self, height):
-        lr = _interpolate(height, self._low, self._high)
+        lr = _ops.lerp(height, self._low, self._high)
         return ops.cast(lr, self._dtype)
 
     def _height(self, step):
@@ -160,12 +160,6 @@ class CyclicalSchedule(Schedule):
             # gamma such as 1 - 1e-9 does not round to 1.
             scale = ops.exp(x * _ops.constant(math.log(self.gamma), work))
         return height * scale, invalid
-
-
-def _interpolate(height, at_0, at_1):
-    """`at_0 + (at_1 - at_0) * height`, the difference taken in float64."""
-    span = _ops.constant(float(at_1) - float(at_0), height.dtype)
-    return _ops.constant(at_0, height.dtype) + span * height
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")

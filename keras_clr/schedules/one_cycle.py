@@ -251,7 +251,4 @@ def _interpolate(step, start, end, first, last, cos):
         w = ops.square(ops.sin(u))
     else:
         w = _ops.clip(u, 0.0, 1.0)
-    return (
-        _ops.constant(low, work)
-        + _ops.constant(float(high) - float(low), work) * w
-    )
+    return _ops.lerp(w, low, high)
