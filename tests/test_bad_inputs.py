@@ -16,6 +16,7 @@ import pytest
 
 import keras_clr
 import keras_clr.addons
+from tests import policies
 
 BAD = {
     "number": [
@@ -79,7 +80,7 @@ CALLS = {
     ),
     "addons.CyclicalLearningRate": (
         keras_clr.addons.CyclicalLearningRate,
-        lambda: dict(ADDONS, scale_fn=None),
+        lambda: dict(ADDONS, scale_fn=policies.third_per_cycle),
     ),
     "addons.TriangularCyclicalLearningRate": (
         keras_clr.addons.TriangularCyclicalLearningRate,

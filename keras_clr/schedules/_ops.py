@@ -1,21 +1,14 @@
-"""Small `keras.ops` helpers shared by the schedules.
+"""Small `keras.ops` helpers shared by the schedules, and their configs.
 
-Step semantics (README "Steps, dtypes and backends"):
-
-- Integer steps of any width (int8 to int64, uint8 to uint32) are exact:
-  they are widened to the backend's widest integer (int64; int32 on JAX
-  without x64) before any arithmetic. uint64 (and uint32 where the widest
-  integer is int32) cannot be widened without wrapping and is refused with a
-  `ValueError` when the schedule is traced.
-- Negative steps give the value at step 0: a schedule starts there.
-- Float steps are floored exactly. Python and NumPy floats are floored in
-  float64 on the host, so `2.0**31 + 1000` is step 2147484648, not its
-  float32 neighbour; float tensors are floored in their own dtype (exact).
-- A float step that is NaN or infinite, or beyond the widest integer, has
-  no step to stand for: the schedule returns NaN there. Only float steps pay
-  for that check; the optimizer always passes an integer.
+Steps (README "Steps, dtypes and backends"): integers of any width are
+widened to the widest integer (int64; int32 on JAX without x64), exactly;
+uint64 (uint32 where that is int32) would wrap and is refused. Negative
+steps count as 0. Float steps are floored exactly (Python and NumPy floats
+in float64 on the host, tensors in their dtype); a NaN, infinite or
+too-large float step gives NaN. Only float steps pay for that check.
 """
 
+import inspect
 import math
 import numbers
 
@@ -37,11 +30,47 @@ def float_dtype(value) -> str:
     return dtype if "float" in dtype else keras.config.floatx()
 
 
-def json_number(value):
-    """`value` as a JSON-serializable number (NumPy float64 already is)."""
-    if isinstance(value, (int, float)):
-        return value
-    return float(value) if isinstance(value, np.floating) else int(value)
+def _arguments(cls):
+    return [
+        p.name
+        for p in inspect.signature(cls).parameters.values()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
+def get_config(schedule) -> dict:
+    """The constructor's arguments, each read from the attribute of its
+    name (constructors store Python numbers), as JSON values."""
+    config = {}
+    for key in _arguments(type(schedule)):
+        value = getattr(schedule, key)
+        if isinstance(value, keras.Variable):
+            value = float(ops.convert_to_numpy(value))
+        elif callable(value):  # A schedule or a scale policy.
+            value = keras.saving.serialize_keras_object(value)
+        config[key] = value
+    return config
+
+
+def from_config(cls, config: dict, optional=()):
+    """`cls(**config)` if `config` has every key `get_config` writes (but
+    the `optional` ones, absent from older releases' files) and no other;
+    else a `ValueError` naming the class and the keys."""
+    keys = _arguments(cls)
+    missing = [k for k in keys if k not in config and k not in optional]
+    unknown = [k for k in config if k not in keys]
+    if missing or unknown:
+        problems = [
+            f"{what} key(s) {', '.join(map(repr, found))}"
+            for what, found in (("missing", missing), ("unknown", unknown))
+            if found
+        ]
+        raise ValueError(
+            f"Cannot build a `{cls.__name__}` from this config: "
+            f"{'; '.join(problems)}. Its keys are {', '.join(keys)}, as "
+            f"`get_config()` writes them. Received: config={config!r}"
+        )
+    return cls(**config)
 
 
 def widest_int() -> str:
@@ -56,8 +85,8 @@ def widest_int() -> str:
 
 
 def work_dtype() -> str:
-    """The float dtype the schedules compute in before their last rounding:
-    float64, or float32 where the backend has no float64 (see above)."""
+    """The float dtype of the schedules' arithmetic before their last
+    rounding: float64, or float32 where the backend has no float64."""
     return "float64" if widest_int() == "int64" else "float32"
 
 
@@ -116,42 +145,38 @@ def _tensor_step(step):
     return ops.cast(floored, widest), ops.logical_not(valid)
 
 
-def floor(x):
-    """`ops.floor` that keeps float64."""
-    # Keras 3.15's ops.floor narrows float64 to float32 on torch.
+def _torch():
+    """The torch module on the PyTorch backend, else None."""
+    # Keras 3.15's ops.floor, floor_divide, maximum and minimum narrow int64
+    # to int32 and float64 to float32 on torch.
     if keras.backend.backend() == "torch":
         import torch
 
-        return torch.floor(x)
-    return ops.floor(x)
+        return torch
+
+
+def floor(x):
+    """`ops.floor` that keeps float64."""
+    return torch.floor(x) if (torch := _torch()) else ops.floor(x)
 
 
 def floor_divide(a, b):
     """Integer floor division that keeps int64."""
-    # Keras 3.15's ops.floor_divide narrows int64 to int32 on torch.
-    if keras.backend.backend() == "torch":
-        import torch
-
+    if torch := _torch():
         return torch.div(a, b, rounding_mode="floor")
     return ops.floor_divide(a, b)
 
 
 def clip(x, low, high):
-    """Clips a tensor to `[low, high]` (either may be None), in its dtype.
-
-    For integers, bounds beyond the dtype's range are left out.
-    """
+    """Clips a tensor to `[low, high]` (either may be None), in its dtype;
+    for integers, bounds beyond the dtype's range are left out."""
     if "int" in keras.backend.standardize_dtype(x.dtype):
         top = int_max(x.dtype)
         low = None if low is None or low <= -top - 1 else low
         high = None if high is None or high >= top else high
     if low is None and high is None:
         return x
-    # Keras 3.15's ops.maximum and ops.minimum narrow int64 to int32 and
-    # float64 to float32 on torch.
-    if keras.backend.backend() == "torch":
-        import torch
-
+    if torch := _torch():
         return torch.clamp(x, min=low, max=high)
     if high is not None:
         x = ops.minimum(x, constant(high, x.dtype))
@@ -161,11 +186,8 @@ def clip(x, low, high):
 
 
 def normalize_step(step):
-    """The step as `(integer tensor >= 0, invalid mask or None)`.
-
-    `invalid` is only present for float steps; where it is true the caller
-    returns NaN (see the module docstring).
-    """
+    """The step as `(integer tensor >= 0, invalid mask or None)`; the mask
+    (float steps only) is true where the caller returns NaN."""
     if isinstance(step, (numbers.Number, np.ndarray, np.generic, list)):
         steps, invalid = _host_step(step)
         steps = ops.convert_to_tensor(steps, dtype=widest_int())
@@ -180,6 +202,13 @@ def integer_step(step):
     return normalize_step(step)[0]
 
 
+def lerp(w, at_0, at_1):
+    """`at_0 + (at_1 - at_0) * w` in `w`'s dtype, the difference taken in
+    float64 (Python floats)."""
+    span = constant(float(at_1) - float(at_0), w.dtype)
+    return constant(at_0, w.dtype) + span * w
+
+
 def nan_where(invalid, value):
     """`value`, with NaN where the step had no integer meaning."""
     if invalid is None:
@@ -189,12 +218,8 @@ def nan_where(invalid, value):
 
 
 def missing_step(schedule, twin: str | None = None) -> TypeError:
-    """The error for a Keras 3 schedule called without a step.
-
-    tf_keras (Keras 2) optimizers take any callable as a learning rate and
-    call it with no argument; Keras 3 always passes the step. `twin`, the
-    caller's advice, names the class to use instead.
-    """
+    """The error for a schedule called without a step, as tf_keras (Keras 2)
+    optimizers call it; `twin` names the class to use with them instead."""
     name = type(schedule).__name__
     advice = f" With a tf_keras optimizer, use `{twin}`." if twin else ""
     return TypeError(

@@ -4,38 +4,26 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules import _ops
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
-from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import clip
-from keras_clr.schedules._ops import constant
-from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import missing_step
-from keras_clr.schedules._ops import nan_where
-from keras_clr.schedules._ops import normalize_step
+from keras_clr.schedules._momentum import Schedule
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class AdjustedSchedule(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
+class AdjustedSchedule(Schedule):
     """A schedule moved in time and scaled in height, while training runs.
 
     Use it to restart a schedule at a later step or to lower it by a factor
-    without rebuilding the optimizer: the callbacks do (`CyclicLR.reset()`
-    restarts a cycle at the current step, `ReduceLRBoundsOnPlateau`
-    multiplies both bounds by `scale`). The scale is a non-trainable
-    variable read inside the compiled train step, so changing it needs no
-    retrace on TensorFlow and PyTorch; `get_config` stores its current
-    value, so it survives `model.save`.
+    without rebuilding the optimizer, as the callbacks do
+    (`CyclicLR.reset()`, `ReduceLRBoundsOnPlateau`). `scale` is a
+    non-trainable variable read inside the compiled train step, so changing
+    it needs no retrace on TensorFlow and PyTorch; `get_config` stores its
+    current value. Steps follow the wrapped keras_clr schedules' rules.
 
     ```
     lr(t) = scale * schedule(max(t - start_step, 0))
     ```
-
-    Steps follow the same rules as the wrapped keras_clr schedules:
-    negative steps count as 0, float steps are floored, NaN or infinite
-    float steps give NaN.
 
     Example:
 
@@ -78,7 +66,7 @@ class AdjustedSchedule(
                 "Argument `schedule` must be a `LearningRateSchedule`. "
                 f"Received: schedule={schedule!r}"
             )
-        _validation.check_float32("scale", scale)
+        scale = _validation.check_float32("scale", scale)
         _validation.check_positive("scale", scale)
         self.schedule = schedule
         self.start_step = _validation.check_int_at_least(
@@ -90,36 +78,19 @@ class AdjustedSchedule(
         )
 
     def _shifted(self, step):
-        step, invalid = normalize_step(step)
+        step, invalid = _ops.normalize_step(step)
         if not self.start_step:
             return step, invalid
-        if self.start_step > int_max(step.dtype):
-            # The counter never gets there.
-            return ops.zeros_like(step), invalid
+        if self.start_step > _ops.int_max(step.dtype):
+            return ops.zeros_like(step), invalid  # Never reached.
         # `step - start_step`, floored at 0 (the wrapped schedule's start).
-        step = clip(step, self.start_step, None)
-        return step - constant(self.start_step, step.dtype), invalid
+        step = _ops.clip(step, self.start_step, None)
+        return step - _ops.constant(self.start_step, step.dtype), invalid
 
-    def __call__(self, step=None):
-        if step is None:
-            raise missing_step(self)
-        with keras.name_scope(self.name):
-            step, invalid = self._shifted(step)
-            lr = self.schedule(step)
-            return nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
-
-    def momentum(
-        self,
-        step,
-        base_momentum: float = BASE_MOMENTUM,
-        max_momentum: float = MAX_MOMENTUM,
-    ):
-        """The wrapped schedule's momentum, moved by `start_step`."""
+    def _lr(self, step):
         step, invalid = self._shifted(step)
-        return nan_where(
-            invalid,
-            self.schedule.momentum(step, base_momentum, max_momentum),
-        )
+        lr = self.schedule(step)
+        return _ops.nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
 
     def lr_and_momentum(
         self,
@@ -127,19 +98,12 @@ class AdjustedSchedule(
         base_momentum: float = BASE_MOMENTUM,
         max_momentum: float = MAX_MOMENTUM,
     ):
-        """Both of the wrapped schedule's, moved once by `start_step`."""
+        """The wrapped schedule's LR and momentum, moved by `start_step`
+        (the LR scaled by `scale`)."""
         with keras.name_scope(self.name):
             step, invalid = self._shifted(step)
             lr, momentum = self.schedule.lr_and_momentum(
                 step, base_momentum, max_momentum
             )
-            lr = nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
-            return lr, nan_where(invalid, momentum)
-
-    def get_config(self) -> dict:
-        return {
-            "schedule": keras.saving.serialize_keras_object(self.schedule),
-            "scale": float(ops.convert_to_numpy(self.scale)),
-            "start_step": self.start_step,
-            "name": self.name,
-        }
+            lr = _ops.nan_where(invalid, lr * ops.cast(self.scale, lr.dtype))
+            return lr, _ops.nan_where(invalid, momentum)

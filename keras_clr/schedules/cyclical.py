@@ -7,25 +7,14 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules import _ops
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
-from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import clip
-from keras_clr.schedules._ops import constant
-from keras_clr.schedules._ops import float_dtype
-from keras_clr.schedules._ops import floor
-from keras_clr.schedules._ops import floor_divide
-from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import json_number
-from keras_clr.schedules._ops import missing_step
-from keras_clr.schedules._ops import nan_where
-from keras_clr.schedules._ops import normalize_step
-from keras_clr.schedules._ops import work_dtype
+from keras_clr.schedules._momentum import Schedule
 from keras_clr.schedules.scale import check_scale_fn
 
 MODES = ("triangular", "triangular2", "exp_range")
 SCALE_MODES = ("cycle", "iterations")
-_DEFAULT_SCALE_MODE = {"exp_range": "iterations"}  # Otherwise "cycle".
 
 
 class _Cycle:
@@ -46,8 +35,8 @@ class _Cycle:
     def locate(self, step, need_cycle: bool):
         """`(height, cycle index or None)`: height 0 at the bottom, 1 at
         the top, in the work dtype."""
-        work = work_dtype()
-        top = int_max(step.dtype)
+        work = _ops.work_dtype()
+        top = _ops.int_max(step.dtype)
         if self.q > 1 and self.period * self.q > top:
             return self._locate_float(step, work, need_cycle)
         cycle = None
@@ -55,29 +44,29 @@ class _Cycle:
             # A cycle longer than the counter can count is never completed.
             position = step
             cycle = ops.zeros_like(step) if need_cycle else None
-            remaining = constant(self.period, work) - ops.cast(step, work)
+            remaining = _ops.constant(self.period, work) - ops.cast(step, work)
         else:
-            period = constant(self.period, step.dtype)
+            period = _ops.constant(self.period, step.dtype)
             if self.q == 1:
                 position = ops.mod(step, period)
                 if need_cycle:
-                    cycle = floor_divide(step, period)
+                    cycle = _ops.floor_divide(step, period)
             else:
                 # step * q mod period, without forming step * q (which
                 # could overflow): reduce first, then scale the remainder.
-                q = constant(self.q, step.dtype)
+                q = _ops.constant(self.q, step.dtype)
                 scaled = ops.multiply(ops.mod(step, period), q)
                 position = ops.mod(scaled, period)
                 if need_cycle:
                     cycle = ops.add(
-                        ops.multiply(floor_divide(step, period), q),
-                        floor_divide(scaled, period),
+                        ops.multiply(_ops.floor_divide(step, period), q),
+                        _ops.floor_divide(scaled, period),
                     )
             remaining = ops.cast(period - position, work)
-        rising = ops.cast(position, work) / constant(self.up, work)
-        falling = remaining / constant(self.down, work)
+        rising = ops.cast(position, work) / _ops.constant(self.up, work)
+        falling = remaining / _ops.constant(self.down, work)
         # `position <= up`, with `up` clipped to what the counter holds.
-        is_rising = position <= constant(min(self.up, top), step.dtype)
+        is_rising = position <= _ops.constant(min(self.up, top), step.dtype)
         return ops.where(is_rising, rising, falling), cycle
 
     def _locate_float(self, step, work, need_cycle):
@@ -85,67 +74,36 @@ class _Cycle:
         # the counter: TF Addons' arithmetic, in the work dtype.
         q = self.q
         t = ops.cast(step, work)
-        period = constant(self.period / q, work)
-        cycle = floor(t / period)
-        position = clip(t - cycle * period, 0.0, None)
-        up = constant(self.up / q, work)
+        period = _ops.constant(self.period / q, work)
+        cycle = _ops.floor(t / period)
+        position = _ops.clip(t - cycle * period, 0.0, None)
+        up = _ops.constant(self.up / q, work)
         rising = position / up
-        falling = (period - position) / constant(self.down / q, work)
+        falling = (period - position) / _ops.constant(self.down / q, work)
         # Near the counter's top, float32 (JAX without x64) can put the
         # position a rounding outside [0, period]: keep the height in
         # [0, 1], so the LR never leaves its bounds.
-        height = clip(ops.where(position <= up, rising, falling), 0.0, 1.0)
+        height = _ops.clip(ops.where(position <= up, rising, falling), 0.0, 1.0)
         return height, cycle if need_cycle else None
 
 
-class _CyclicalSchedule(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
+class CyclicalSchedule(Schedule):
     """The maths shared by `CyclicalLearningRate` and the TF Addons classes.
 
-    Subclasses validate their arguments, then call `_configure`.
+    Subclasses validate their arguments (`gamma` and `scale_fn` stored
+    under those names), then call `_configure`.
     """
 
-    _tf_keras_twin = None  # The class a tf_keras optimizer needs instead.
-
-    def _configure(self, low, high, up, down, scale, gamma, scale_fn, x_mode):
-        self._low = low
-        self._high = high
+    def _configure(self, raw_low, low, high, up, down, scale, x_mode):
+        self._dtype = _ops.float_dtype(raw_low)  # The argument's, e.g. float64.
+        self._low, self._high = low, high
         self._cycle = _Cycle(up, down)
         self._scale_kind = scale  # None, "halve", "exp" or "fn"
-        self._gamma = gamma
-        self._scale_fn = scale_fn
         self._x_mode = x_mode
 
-    def __call__(self, step=None):
-        if step is None:
-            raise missing_step(self, self._tf_keras_twin)
-        with keras.name_scope(self.name):
-            height, invalid = self._height(step)
-            return nan_where(invalid, self._lr_at(height))
-
-    def momentum(
-        self,
-        step,
-        base_momentum: float = BASE_MOMENTUM,
-        max_momentum: float = MAX_MOMENTUM,
-    ):
-        """The cyclical momentum at `step`: the LR's mirror image.
-
-        It is `max_momentum` where the LR is at its lower bound and falls to
-        `base_momentum` where the LR peaks, scaled like the LR's amplitude
-        (PyTorch's `CyclicLR(cycle_momentum=True)`). Optimizers made with
-        `keras_clr.cyclical_momentum` read it at every step.
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum where the LR is highest.
-            max_momentum: Momentum where the LR is lowest.
-
-        Returns:
-            A scalar tensor of dtype `keras.config.floatx()`.
-        """
-        return self.lr_and_momentum(step, base_momentum, max_momentum)[1]
+    def _lr(self, step):
+        height, invalid = self._height(step)
+        return _ops.nan_where(invalid, self._lr_at(height))
 
     def lr_and_momentum(
         self,
@@ -153,7 +111,12 @@ class _CyclicalSchedule(
         base_momentum: float = BASE_MOMENTUM,
         max_momentum: float = MAX_MOMENTUM,
     ):
-        """`(self(step), self.momentum(step, ...))`, computed together.
+        """The LR and the cyclical momentum at `step`, computed together.
+
+        The momentum is the LR's mirror image: `max_momentum` where the LR
+        is at its lower bound, `base_momentum` where it peaks, scaled like
+        its amplitude (PyTorch's `CyclicLR(cycle_momentum=True)`).
+        `momentum(step, base_momentum, max_momentum)` returns it alone.
 
         >>> import keras_clr
         >>> schedule = keras_clr.CyclicalLearningRate(
@@ -164,21 +127,21 @@ class _CyclicalSchedule(
         """
         with keras.name_scope(self.name):
             height, invalid = self._height(step)
-            momentum = _interpolate(height, max_momentum, base_momentum)
+            momentum = _ops.lerp(height, max_momentum, base_momentum)
             momentum = ops.cast(momentum, keras.config.floatx())
             return (
-                nan_where(invalid, self._lr_at(height)),
-                nan_where(invalid, momentum),
+                _ops.nan_where(invalid, self._lr_at(height)),
+                _ops.nan_where(invalid, momentum),
             )
 
     def _lr_at(self, height):
-        lr = _interpolate(height, self._low, self._high)
-        return ops.cast(lr, float_dtype(self._low))
+        lr = _ops.lerp(height, self._low, self._high)
+        return ops.cast(lr, self._dtype)
 
     def _height(self, step):
         """0 at the lower bound, 1 at the upper, times the scale policy,
         in the work dtype."""
-        step, invalid = normalize_step(step)
+        step, invalid = _ops.normalize_step(step)
         need_cycle = self._scale_kind is not None and self._x_mode == "cycle"
         height, cycle = self._cycle.locate(step, need_cycle)
         if self._scale_kind is None:
@@ -189,41 +152,24 @@ class _CyclicalSchedule(
         else:
             x = ops.cast(step, work)
         if self._scale_kind == "fn":
-            lr_dtype = float_dtype(self._low)
-            scale = ops.cast(self._scale_fn(ops.cast(x, lr_dtype)), work)
+            scale = ops.cast(self.scale_fn(ops.cast(x, self._dtype)), work)
         elif self._scale_kind == "halve":
-            scale = ops.power(constant(0.5, work), x - 1.0)
+            scale = ops.power(_ops.constant(0.5, work), x - 1.0)
         else:
             # gamma**x as exp(x * log(gamma)), log(gamma) in float64: a
             # gamma such as 1 - 1e-9 does not round to 1.
-            scale = ops.exp(x * constant(math.log(self._gamma), work))
+            scale = ops.exp(x * _ops.constant(math.log(self.gamma), work))
         return height * scale, invalid
 
 
-def _interpolate(height, at_0, at_1):
-    """`at_0 + (at_1 - at_0) * height`, the difference taken in float64."""
-    span = constant(float(at_1) - float(at_0), height.dtype)
-    return constant(at_0, height.dtype) + span * height
-
-
 @keras.saving.register_keras_serializable(package="keras_clr")
-class CyclicalLearningRate(_CyclicalSchedule):
+class CyclicalLearningRate(CyclicalSchedule):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
     Use it instead of a decaying schedule to let the learning rate swing
-    between `base_lr` and `max_lr`: it starts at `base_lr`, rises linearly
-    for `step_size` steps to the cycle's peak, falls for `step_size_down`
-    steps back to `base_lr`, and repeats. Smith suggests a `step_size` of 2
-    to 10 epochs' worth of steps, and bounds found with an LR range test.
-
-    This class has PyTorch's `CyclicLR` (and the classic Keras `CyclicLR`
-    callback's) argument names and numbers: `base_lr`, `max_lr`,
-    `step_size`, `mode`, `gamma`, `scale_fn`, `scale_mode`,
-    `step_size_down`. `keras_clr.addons.CyclicalLearningRate` and its
-    named subclasses have TF Addons' instead (`initial_learning_rate`,
-    `maximal_learning_rate`, `step_size`, `scale_fn`, `scale_mode`), and
-    accept fractional step sizes.
-
+    between `base_lr` and `max_lr` (bounds from an LR range test; Smith
+    suggests a `step_size` of 2 to 10 epochs). The argument names and
+    values are PyTorch's `CyclicLR`'s; `keras_clr.addons` has TF Addons'.
     For a step `t`, with `u = step_size` and `d = step_size_down`:
 
     ```
@@ -241,10 +187,10 @@ class CyclicalLearningRate(_CyclicalSchedule):
                      scale_fn(x)     when `scale_fn` is given.
     ```
 
-    Every value is the formula's, rounded once to the learning rate's
-    dtype, at any step the step counter can hold (float32 arithmetic on JAX
-    without x64 adds a few roundings). Negative steps give the value at
-    step 0; float steps are floored (NaN for a NaN or infinite step).
+    Every value is the formula's rounded once to the LR's dtype, at any
+    step the counter holds (JAX without x64: a few float32 roundings).
+    Negative steps give step 0's value; float steps are floored (NaN for a
+    NaN or infinite step).
 
     Example:
 
@@ -259,30 +205,18 @@ class CyclicalLearningRate(_CyclicalSchedule):
     ...               loss="mse")
 
     Args:
-        base_lr: Lower bound of the learning rate, and its value at step 0.
-            Float, `>= 0`, finite in float32.
-        max_lr: Upper bound: the peak of the first cycle. Float,
-            `>= base_lr`, finite in float32.
-        step_size: Steps from a cycle's start to its peak (half a cycle when
-            `step_size_down` is not given). Positive integer up to
-            `2**63 - 1`; an integral float such as `2000.` is accepted.
-        mode: Built-in scale policy: `"triangular"` (constant amplitude),
-            `"triangular2"` (amplitude halved each cycle) or `"exp_range"`
-            (amplitude times `gamma**step`). Ignored when `scale_fn` is
-            given.
+        base_lr: Lower bound, the value at step 0. Float, `>= 0`.
+        max_lr: Peak of the first cycle. Float, `>= base_lr`.
+        step_size: `u` above: a positive integer up to `2**63 - 1`.
+        mode: `"triangular"`, `"triangular2"` or `"exp_range"`.
         gamma: Decay factor of `"exp_range"`, in `(0, 1]`.
-        scale_fn: Custom scale policy: a function registered with
-            `keras.saving.register_keras_serializable`, or a registered
-            `keras_clr.ScalePolicy` instance. It receives a float tensor
-            (`x` above) and returns the amplitude factor. Lambdas are
-            refused: they cannot be saved. Its values are the caller's
-            responsibility (keep them in `[0, 1]` to stay within the
-            bounds).
-        scale_mode: `"cycle"` or `"iterations"`: what the scale policy
-            receives. Defaults to `"iterations"` for `"exp_range"` and to
-            `"cycle"` otherwise, as in the paper and PyTorch.
-        step_size_down: Steps from the peak back to `base_lr`. Positive
-            integer; defaults to `step_size`.
+        scale_fn: Custom scale policy, replacing `mode`: a function
+            registered with `keras.saving.register_keras_serializable` or a
+            registered `keras_clr.ScalePolicy` (not a lambda), called on `x`
+            as a float tensor; keep it in `[0, 1]` to stay within bounds.
+        scale_mode: `"cycle"` or `"iterations"`; by default `"iterations"`
+            for `"exp_range"`, else `"cycle"` (as in the paper and PyTorch).
+        step_size_down: `d` above, a positive integer; `step_size` if None.
         name: Name of the operation.
 
     Returns:
@@ -291,9 +225,10 @@ class CyclicalLearningRate(_CyclicalSchedule):
         unless `keras.config.floatx()` says otherwise).
 
     Raises:
-        ValueError: If an argument is out of range, not a finite number
-            (in float32, for the bounds), not an allowed value, or
-            `scale_fn` is not serializable.
+        ValueError: If an argument is out of range, not a number (finite
+            in float32, for the bounds) or not an allowed value, if
+            `scale_fn` is not serializable, or if `from_config` gets a
+            missing or unknown key.
 
     References:
         - Smith, "Cyclical Learning Rates for Training Neural Networks",
@@ -315,85 +250,54 @@ class CyclicalLearningRate(_CyclicalSchedule):
         name: str = "CyclicalLearningRate",
     ):
         super().__init__()
-        self.base_lr = base_lr
-        self.max_lr = max_lr
-        self.step_size = step_size
-        self.mode = mode
-        self.gamma = gamma
-        self.scale_fn = scale_fn
-        self.scale_mode = scale_mode
+        self.base_lr, self.max_lr = check_bounds(
+            "base_lr", base_lr, "max_lr", max_lr
+        )
+        self.step_size = _validation.check_positive_int("step_size", step_size)
+        if step_size_down is not None:
+            step_size_down = _validation.check_positive_int(
+                "step_size_down", step_size_down
+            )
         self.step_size_down = step_size_down
-        self.name = name
-        self._validate()
+        self.mode = _validation.check_choice("mode", mode, MODES)
+        self.gamma = _validation.check_in_range("gamma", gamma, 0, 1)
+        self.scale_fn = check_scale_fn(scale_fn)
+        if scale_mode is not None:
+            _validation.check_choice("scale_mode", scale_mode, SCALE_MODES)
+        self.scale_mode = scale_mode
+        self.name = _validation.check_name("name", name)
         if self.scale_fn is not None:
-            scale = "fn"
+            scale, x_mode = "fn", "cycle"
         else:
             scale = {"triangular": None, "triangular2": "halve"}.get(
-                self.mode, "exp"
+                mode, "exp"
             )
+            x_mode = "iterations" if mode == "exp_range" else "cycle"
         self._configure(
+            base_lr,
             self.base_lr,
             self.max_lr,
             self.step_size,
             self.step_size_down or self.step_size,
             scale,
-            self.gamma,
-            self.scale_fn,
-            self._resolved_scale_mode(),
+            scale_mode or x_mode,
         )
-
-    def _validate(self):
-        check_bounds("base_lr", self.base_lr, "max_lr", self.max_lr)
-        self.step_size = _validation.check_positive_int(
-            "step_size", self.step_size
-        )
-        if self.step_size_down is not None:
-            self.step_size_down = _validation.check_positive_int(
-                "step_size_down", self.step_size_down
-            )
-        _validation.check_choice("mode", self.mode, MODES)
-        _validation.check_in_range("gamma", self.gamma, 0, 1)
-        self.scale_fn = check_scale_fn(self.scale_fn)
-        if self.scale_mode is not None:
-            _validation.check_choice("scale_mode", self.scale_mode, SCALE_MODES)
-        _validation.check_name("name", self.name)
 
     @property
     def cycle_length(self) -> int:
         """Steps in one full cycle: `step_size + step_size_down`."""
         return self.step_size + (self.step_size_down or self.step_size)
 
-    def _resolved_scale_mode(self) -> str:
-        if self.scale_mode is not None:
-            return self.scale_mode
-        if self.scale_fn is not None:
-            return "cycle"
-        return _DEFAULT_SCALE_MODE.get(self.mode, "cycle")
-
-    def get_config(self) -> dict:
-        scale_fn = self.scale_fn
-        if scale_fn is not None:
-            scale_fn = keras.saving.serialize_keras_object(scale_fn)
-        return {
-            "base_lr": json_number(self.base_lr),
-            "max_lr": json_number(self.max_lr),
-            "step_size": self.step_size,
-            "mode": self.mode,
-            "gamma": json_number(self.gamma),
-            "scale_fn": scale_fn,
-            "scale_mode": self.scale_mode,
-            "step_size_down": self.step_size_down,
-            "name": self.name,
-        }
-
 
 def check_bounds(low_name: str, low, high_name: str, high):
-    """Checks `0 <= low <= high`, both finite in float32."""
-    _validation.check_float32(low_name, low)
+    """Returns `(low, high)` as Python numbers if `0 <= low <= high`, both
+    finite in float32."""
+    low = _validation.check_float32(low_name, low)
     _validation.check_non_negative(low_name, low)
-    _validation.check_float32(high_name, high)
+    high = _validation.check_float32(high_name, high)
     if high < low:
         raise ValueError(
             f"Argument `{high_name}` must be >= `{low_name}`. "
             f"Received: {low_name}={low}, {high_name}={high}"
         )
+    return low, high

@@ -6,37 +6,23 @@ import keras
 from keras import ops
 
 from keras_clr import _validation
+from keras_clr.schedules import _ops
 from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
-from keras_clr.schedules._momentum import MomentumSchedule
-from keras_clr.schedules._ops import clip
-from keras_clr.schedules._ops import constant
-from keras_clr.schedules._ops import float_dtype
-from keras_clr.schedules._ops import int_max
-from keras_clr.schedules._ops import json_number
-from keras_clr.schedules._ops import missing_step
-from keras_clr.schedules._ops import nan_where
-from keras_clr.schedules._ops import normalize_step
-from keras_clr.schedules._ops import work_dtype
+from keras_clr.schedules._momentum import Schedule
 
 ANNEAL_STRATEGIES = ("cos", "linear")
 
 
 @keras.saving.register_keras_serializable(package="keras_clr")
-class OneCycle(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
+class OneCycle(Schedule):
     """The one-cycle learning rate policy (Smith & Topin, 2017).
 
-    Use it for a run of known length: the learning rate warms up from
-    `max_lr / div_factor` to `max_lr`, then anneals to a minimum far below
-    the start, which Smith found trains in far fewer steps ("super-
-    convergence"). The numbers are those of PyTorch's `OneCycleLR`, except
-    that past `total_steps` the rate holds its minimum instead of raising.
-
-    With `initial = max_lr / div_factor`,
-    `minimum = initial / final_div_factor` and `p = pct_start * total_steps`,
-    the phases end at these (possibly fractional) steps:
+    Use it for a run of known length: the rate warms up to `max_lr`, then
+    anneals far below its start ("super-convergence"), with PyTorch's
+    `OneCycleLR` numbers (past `total_steps` it holds its minimum). With
+    `initial = max_lr / div_factor`, `minimum = initial / final_div_factor`
+    and `p = pct_start * total_steps`, the phases end at the steps:
 
     - two-phase: `initial -> max_lr` until step `p - 1`, then
       `max_lr -> minimum` until step `total_steps - 1`;
@@ -51,12 +37,9 @@ class OneCycle(
          lr_b + (lr_a - lr_b) * (1 + cos(pi * f)) / 2  anneal "cos"
     ```
 
-    It is computed as `low + (high - low) * w` without cancellation (in
-    float64 where the backend has it), so every value is within float32
-    rounding of PyTorch's formulas evaluated in float64, and from step
-    `total_steps - 1` on the rate is exactly `max_lr / (div_factor *
-    final_div_factor)`. Negative steps give the value at step 0; float steps
-    are floored (NaN for a NaN or infinite step).
+    Every value is within float32 rounding of PyTorch's formulas in
+    float64; from step `total_steps - 1` on it is exactly `min_lr`. Steps
+    follow `keras_clr.CyclicalLearningRate`'s rules.
 
     Example:
 
@@ -93,6 +76,7 @@ class OneCycle(
 
     Raises:
         ValueError: If an argument is out of range or not an allowed value.
+            `from_config` also raises it for a missing or unknown key.
 
     References:
         - Smith & Topin, "Super-Convergence: Very Fast Training of Neural
@@ -113,15 +97,42 @@ class OneCycle(
         name: str = "OneCycle",
     ):
         super().__init__()
-        self.max_lr = max_lr
-        self.total_steps = total_steps
-        self.pct_start = pct_start
-        self.anneal_strategy = anneal_strategy
-        self.div_factor = div_factor
-        self.final_div_factor = final_div_factor
-        self.three_phase = three_phase
-        self.name = name
-        self._validate()
+        self.max_lr = _validation.check_float32("max_lr", max_lr)
+        _validation.check_positive("max_lr", max_lr)
+        self.total_steps = _validation.check_positive_int(
+            "total_steps", total_steps
+        )
+        self.pct_start = _validation.check_in_range(
+            "pct_start", pct_start, 0, 1, high_open=True
+        )
+        self.anneal_strategy = _validation.check_choice(
+            "anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES
+        )
+        self.div_factor = _validation.check_positive("div_factor", div_factor)
+        self.final_div_factor = _validation.check_positive(
+            "final_div_factor", final_div_factor
+        )
+        # The derived rates are bounds too: finite in float32.
+        for arg, value, formula in (
+            ("div_factor", self.initial_lr, "max_lr / div_factor"),
+            ("final_div_factor", self.min_lr, "initial_lr / final_div_factor"),
+        ):
+            if not abs(value) <= _validation.FLOAT32_MAX:
+                raise ValueError(
+                    f"Argument `{arg}` is too small: `{formula}` must be "
+                    "finite in float32, the learning rate's dtype. Received: "
+                    f"max_lr={max_lr}, div_factor={div_factor}, "
+                    f"final_div_factor={final_div_factor}"
+                )
+        self.three_phase = _validation.check_bool("three_phase", three_phase)
+        if self.three_phase and self.pct_start >= 0.5:
+            raise ValueError(
+                "With `three_phase=True`, argument `pct_start` must be < 0.5 "
+                "so that the warm-up and its mirror fit in the run. "
+                f"Received: pct_start={pct_start}"
+            )
+        self.name = _validation.check_name("name", name)
+        self._dtype = _ops.float_dtype(max_lr)  # The argument's, e.g. float64.
 
     @classmethod
     def from_epochs(
@@ -140,48 +151,6 @@ class OneCycle(
         )
         return cls(max_lr, epochs * steps_per_epoch, **kwargs)
 
-    def _validate(self):
-        _validation.check_float32("max_lr", self.max_lr)
-        _validation.check_positive("max_lr", self.max_lr)
-        self.total_steps = _validation.check_positive_int(
-            "total_steps", self.total_steps
-        )
-        _validation.check_in_range(
-            "pct_start", self.pct_start, 0, 1, high_open=True
-        )
-        _validation.check_choice(
-            "anneal_strategy", self.anneal_strategy, ANNEAL_STRATEGIES
-        )
-        _validation.check_positive("div_factor", self.div_factor)
-        _validation.check_positive("final_div_factor", self.final_div_factor)
-        # The derived rates are bounds too: finite in float32.
-        for arg, value, formula in (
-            ("div_factor", self.initial_lr, "max_lr / div_factor"),
-            (
-                "final_div_factor",
-                self.min_lr,
-                "max_lr / (div_factor * final_div_factor)",
-            ),
-        ):
-            if not abs(value) <= _validation.FLOAT32_MAX:
-                raise ValueError(
-                    f"Argument `{arg}` is too small: `{formula}` must be "
-                    "finite in float32, the learning rate's dtype. "
-                    f"Received: max_lr={self.max_lr}, "
-                    f"div_factor={self.div_factor}, "
-                    f"final_div_factor={self.final_div_factor}"
-                )
-        self.three_phase = _validation.check_bool(
-            "three_phase", self.three_phase
-        )
-        if self.three_phase and self.pct_start >= 0.5:
-            raise ValueError(
-                "With `three_phase=True`, argument `pct_start` must be < 0.5 "
-                "so that the warm-up and its mirror fit in the run. "
-                f"Received: pct_start={self.pct_start}"
-            )
-        _validation.check_name("name", self.name)
-
     @property
     def initial_lr(self) -> float:
         """The rate at step 0: `max_lr / div_factor`."""
@@ -189,11 +158,8 @@ class OneCycle(
 
     @property
     def min_lr(self) -> float:
-        """The rate at and after the last step.
-
-        `max_lr / (div_factor * final_div_factor)`, the value the schedule
-        returns exactly (rounded once to its dtype).
-        """
+        """The rate at and after the last step (exactly, rounded once):
+        `max_lr / (div_factor * final_div_factor)`."""
         return self.max_lr / (self.div_factor * self.final_div_factor)
 
     def phases(self):
@@ -210,12 +176,11 @@ class OneCycle(
             return [warmup - 1, 2 * warmup - 2, self.total_steps - 1]
         return [warmup - 1, self.total_steps - 1]
 
-    def __call__(self, step=None):
-        if step is None:
-            raise missing_step(self, "keras_clr.tf_keras.OneCycle")
-        with keras.name_scope(self.name):
-            lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
-            return self._anneal(step, lrs, float_dtype(self.max_lr))
+    _tf_keras_twin = "keras_clr.tf_keras.OneCycle"
+
+    def _lr(self, step):
+        lrs = [start for _, start, _ in self.phases()] + [self.min_lr]
+        return self._anneal(step, lrs, self._dtype)
 
     def momentum(
         self,
@@ -223,21 +188,10 @@ class OneCycle(
         base_momentum: float = BASE_MOMENTUM,
         max_momentum: float = MAX_MOMENTUM,
     ):
-        """The cyclical momentum at `step`, as in PyTorch's `OneCycleLR`.
-
-        `max_momentum` at the start, `base_momentum` at the LR's peak, back
-        to `max_momentum` as the LR anneals (and held there through the
-        third phase). Optimizers made with `keras_clr.cyclical_momentum`
-        read it at every step.
-
-        Args:
-            step: The optimizer step (see `__call__`).
-            base_momentum: Momentum at the LR's peak.
-            max_momentum: Momentum at the start and the end.
-
-        Returns:
-            A scalar tensor of dtype `keras.config.floatx()`.
-        """
+        """The momentum at `step`, as PyTorch's `OneCycleLR`'s: a scalar
+        tensor of dtype `keras.config.floatx()`, `max_momentum` at the
+        start, `base_momentum` at the LR's peak, back to `max_momentum` as
+        the LR anneals (and held there through a third phase)."""
         values = [max_momentum, base_momentum, max_momentum]
         if self.three_phase:
             values.append(max_momentum)
@@ -246,14 +200,14 @@ class OneCycle(
 
     def _anneal(self, step, values, dtype):
         """Anneals from `values[i]` to `values[i + 1]` over phase `i`."""
-        step, invalid = normalize_step(step)
+        step, invalid = _ops.normalize_step(step)
         # From the last step on the value holds (the final phase ends there
         # exactly); this also keeps the integer arithmetic in range.
-        step = clip(step, None, self.total_steps - 1)
+        step = _ops.clip(step, None, self.total_steps - 1)
         ends = self._phase_ends()
         lasts = [math.floor(end) for end in ends]
         # A phase whose last step the counter cannot reach takes the rest.
-        top = int_max(step.dtype)
+        top = _ops.int_max(step.dtype)
         used = next((i + 1 for i, n in enumerate(lasts) if n >= top), len(ends))
         result = None
         # PyTorch's rule: a step belongs to the first phase not yet over.
@@ -266,22 +220,10 @@ class OneCycle(
                 step, start, ends[i], values[i], values[i + 1], cos
             )
             if result is not None:
-                in_phase = step <= constant(lasts[i], step.dtype)
+                in_phase = step <= _ops.constant(lasts[i], step.dtype)
                 value = ops.where(in_phase, value, result)
             result = value
-        return nan_where(invalid, ops.cast(result, dtype))
-
-    def get_config(self) -> dict:
-        return {
-            "max_lr": json_number(self.max_lr),
-            "total_steps": self.total_steps,
-            "pct_start": json_number(self.pct_start),
-            "anneal_strategy": self.anneal_strategy,
-            "div_factor": json_number(self.div_factor),
-            "final_div_factor": json_number(self.final_div_factor),
-            "three_phase": self.three_phase,
-            "name": self.name,
-        }
+        return _ops.nan_where(invalid, ops.cast(result, dtype))
 
 
 def _interpolate(step, start, end, first, last, cos):
@@ -291,7 +233,7 @@ def _interpolate(step, start, end, first, last, cos):
     the phase measured from its lower end and `w(u)` either `u` or
     `(1 - cos(pi u)) / 2`, so that nothing cancels near the low value.
     """
-    work = work_dtype()
+    work = _ops.work_dtype()
     low, high = min(first, last), max(first, last)
     if end <= start or first == last:
         # An empty (or flat) phase is its final value at once.
@@ -299,14 +241,14 @@ def _interpolate(step, start, end, first, last, cos):
     sign, anchor = (-1.0, end) if first > last else (1.0, start)
     # `step - whole` in integers (exact), with `whole` the integer part of
     # the lower end, kept within the counter's range.
-    whole = min(max(math.floor(anchor), 0), int_max(step.dtype))
+    whole = min(max(math.floor(anchor), 0), _ops.int_max(step.dtype))
     scale = sign / (end - start) * (math.pi / 2 if cos else 1.0)
     offset = -(anchor - whole) * scale
-    u = ops.cast(step - constant(whole, step.dtype), work)
-    u = u * constant(scale, work) + constant(offset, work)
+    u = ops.cast(step - _ops.constant(whole, step.dtype), work)
+    u = u * _ops.constant(scale, work) + _ops.constant(offset, work)
     if cos:
         # (1 - cos(pi f)) / 2 as sin(pi f / 2)**2: no cancellation.
         w = ops.square(ops.sin(u))
     else:
-        w = clip(u, 0.0, 1.0)
-    return constant(low, work) + constant(float(high) - float(low), work) * w
+        w = _ops.clip(u, 0.0, 1.0)
+    return _ops.lerp(w, low, high)

@@ -1,12 +1,10 @@
-"""Custom scale policies for `CyclicalLearningRate`.
+"""Custom scale policies: serializable factors on a cycle's amplitude.
 
-A scale policy multiplies the amplitude `max_lr - base_lr` of each cycle.
-The built-in policies are chosen by `mode`; a custom one is passed as
-`scale_fn` and must be serializable, so that a model that uses it can be
-saved and loaded: either a function registered with
-`keras.saving.register_keras_serializable`, or a registered subclass of
-`ScalePolicy`. Lambdas are refused because Keras cannot rebuild them from a
-config.
+The built-in policies are chosen by `mode`; a custom one, passed as
+`scale_fn`, must be a function registered with
+`keras.saving.register_keras_serializable` or a registered `ScalePolicy`
+subclass, so that a model using it can be saved and loaded (Keras cannot
+rebuild a lambda from a config).
 """
 
 import types
@@ -27,11 +25,10 @@ _HOW_TO_REGISTER = (
 class ScalePolicy:
     """Base class for serializable custom scale policies.
 
-    Use it when a scale policy has parameters (a plain registered function
-    is enough otherwise). `__call__` receives a
-    float tensor: the 1-based cycle number when `scale_mode="cycle"`, or the
-    step count when `scale_mode="iterations"`; it returns the factor that
-    multiplies the cycle's amplitude. Use `keras.ops` so that the policy runs
+    Use it when a scale policy has parameters (a registered function is
+    enough otherwise). `__call__` receives a float tensor, the 1-based cycle
+    number (`scale_mode="cycle"`) or the step (`"iterations"`), and returns
+    the factor on the cycle's amplitude, with `keras.ops` so that it runs
     inside the compiled train step.
 
     Example:
@@ -52,9 +49,8 @@ class ScalePolicy:
     [1.0, 1.0, 0.5]
 
     Returns:
-        From `__call__`: the amplitude factor, a float tensor. Keep it in
-        `[0, 1]` for the rate to stay within the schedule's bounds; what a
-        custom policy returns is its author's responsibility.
+        From `__call__`: the amplitude factor, a float tensor; keep it in
+        `[0, 1]` for the rate to stay within the schedule's bounds.
 
     Raises:
         NotImplementedError: From `__call__`, if a subclass does not
@@ -80,12 +76,10 @@ def _is_registered(obj) -> bool:
     return keras.saving.get_registered_object(name) is obj
 
 
-def check_scale_fn(scale_fn):
-    """Returns a usable scale policy, or raises a `ValueError`.
-
-    A serialized policy (a dict, as found in a config) is deserialized.
-    """
-    if scale_fn is None:
+def check_scale_fn(scale_fn, required: bool = False):
+    """Returns a usable scale policy (a serialized one is deserialized), or
+    `None` where allowed; else raises a `ValueError`."""
+    if scale_fn is None and not required:
         return None
     if isinstance(scale_fn, dict):
         scale_fn = keras.saving.deserialize_keras_object(scale_fn)

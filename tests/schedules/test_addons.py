@@ -270,7 +270,7 @@ INVALID = [
         r"`scale_fn` cannot be a lambda.*"
         r"register_keras_serializable",
     ),
-    (dict(scale_fn=None), r"Argument `scale_fn` is required"),
+    (dict(scale_fn=None), r"Argument `scale_fn` must be .*scale_fn=None"),
     (
         dict(step_size=0),
         r"Argument `step_size` must be > 0\. "

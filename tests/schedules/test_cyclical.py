@@ -306,7 +306,7 @@ INVALID = [
         r"`base_lr` must be a finite number\. "
         r"Received: base_lr=nan",
     ),
-    (dict(base_lr="0.1"), r"`base_lr` must be a finite number"),
+    (dict(base_lr="0.1"), r"`base_lr` must be a number"),
     (
         dict(max_lr=float("inf")),
         r"`max_lr` must be a finite number\. "
@@ -328,7 +328,7 @@ INVALID = [
         r"`step_size` must be an integer.*"
         r"Received: step_size=2\.5",
     ),
-    (dict(step_size=True), r"`step_size` must be a finite number"),
+    (dict(step_size=True), r"`step_size` must be a number"),
     (dict(step_size=None), r"Received: step_size=None"),
     (
         dict(step_size_down=0),
