@@ -1,15 +1,9 @@
 """Cyclical momentum: momentum that moves inversely to the learning rate.
 
-Keras 3 optimizers keep `momentum` (SGD) and `beta_1` (the Adam family,
-Lion) as Python numbers that their update reads. The optimizers here are
-registered subclasses that, once per training step and inside the compiled
-step, evaluate their learning rate schedule's `momentum(step)` and let the
-update read that tensor in place of the number. Everything else, the update
-itself included, is the Keras optimizer's own code on TensorFlow and JAX.
-On PyTorch the classes extend Keras' fused `torch._foreach_*` optimizers
-but replace their collective update with the same maths taking the
-momentum as a tensor (`keras_clr._torch_fused`): Keras' own takes it as a
-Python number (`alpha=1 - beta_1`), a device-to-host read per step.
+Registered subclasses of Keras' optimizers whose `momentum` (SGD) or
+`beta_1` is, at every step inside the compiled step, their schedule's
+`momentum(step)`; the update is Keras' own (on PyTorch the fused one, with
+the momentum kept a tensor: `keras_clr._torch_fused`).
 """
 
 import inspect
@@ -37,7 +31,9 @@ class _CyclicalMomentum(_keras.StepLearningRate):
         max_momentum: float = MAX_MOMENTUM,
         **kwargs,
     ):
-        _check_momenta(base_momentum, max_momentum)
+        base_momentum, max_momentum = _check_momenta(
+            base_momentum, max_momentum
+        )
         nominal = kwargs.pop(self._momentum_attr, None)
         if nominal is not None and nominal != max_momentum:
             attr = self._momentum_attr
@@ -77,14 +73,10 @@ class _CyclicalMomentum(_keras.StepLearningRate):
         )
 
     def apply(self, grads, trainable_variables=None):
-        # Public entry of every update: `apply_gradients`, the trainers of
-        # all three backends, JAX's `stateless_apply` and a
-        # `LossScaleOptimizer` all call it. Once per step, before anything
-        # is updated, the momentum attribute becomes this step's tensor, so
-        # the backend's own update and Nadam's pre-update read it; then
-        # the number comes back.
-        # The LR and the momentum come from one evaluation of the schedule
-        # (they share its cycle position), served to Keras' update.
+        # Every update goes through here (`apply_gradients`, the three
+        # trainers, JAX's `stateless_apply`, `LossScaleOptimizer`): for one
+        # step the momentum attribute is this step's tensor, and the LR
+        # computed with it is served to Keras' update.
         schedule = _keras.learning_rate_object(self)
         if supports_momentum(schedule):
             lr, momentum = schedule.lr_and_momentum(
@@ -109,21 +101,14 @@ class _CyclicalMomentum(_keras.StepLearningRate):
 
 
 def _check_momenta(base_momentum, max_momentum):
-    for name, value in (
-        ("base_momentum", base_momentum),
-        ("max_momentum", max_momentum),
-    ):
-        _validation.check_finite(name, value)
-        if not 0 <= value < 1:
-            raise ValueError(
-                f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
-            )
-    if base_momentum > max_momentum:
+    base = _validation.check_in_unit_interval("base_momentum", base_momentum)
+    top = _validation.check_in_unit_interval("max_momentum", max_momentum)
+    if base > top:
         raise ValueError(
             "Argument `base_momentum` must be <= `max_momentum`. "
-            f"Received: base_momentum={base_momentum}, "
-            f"max_momentum={max_momentum}"
+            f"Received: base_momentum={base}, max_momentum={top}"
         )
+    return base, top
 
 
 _DOC = """`keras.optimizers.{base}` whose `{attr}` cycles inversely to the LR.
@@ -289,17 +274,12 @@ def cyclical_momentum(
 ) -> keras.optimizers.Optimizer:
     """Returns `optimizer` with its momentum cycling inversely to the LR.
 
-    Smith's recipe pairs a high learning rate with low momentum: while the
-    LR rises from its lower bound to its peak, the momentum falls from
-    `max_momentum` to `base_momentum`, and back. For SGD this is
-    `momentum`; for Adam, AdamW, Nadam, Adamax and Lion it is `beta_1`
-    (as PyTorch cycles `betas[0]`). The momentum is computed from the
-    optimizer's schedule inside the compiled train step, so it works with
-    `steps_per_execution > 1` and `jit_compile=True`, and the optimizer
-    saves to `.keras` and loads without `custom_objects`.
-
-    Call it before the optimizer is used: it builds a new optimizer of the
-    matching `keras_clr.CyclicalMomentum*` class from `optimizer`'s config.
+    Smith's recipe pairs a high LR with a low momentum: as the LR rises to
+    its peak the momentum falls from `max_momentum` to `base_momentum`, and
+    back. For SGD this is `momentum`, for Adam, AdamW, Nadam, Adamax and
+    Lion `beta_1` (as PyTorch cycles `betas[0]`), computed inside the
+    compiled step. Call it before the optimizer is used: it builds the
+    matching `keras_clr.CyclicalMomentum*` from `optimizer`'s config.
 
     Example:
 
@@ -325,10 +305,10 @@ def cyclical_momentum(
         A new optimizer of the `keras_clr.CyclicalMomentum*` class.
 
     Raises:
-        ValueError: If the optimizer has no momentum term keras_clr can
-            cycle, was already used, has no keras_clr schedule, has its
-            momentum set to a value other than its default and
-            `max_momentum`, or the momenta are out of range.
+        ValueError: If the optimizer has no momentum keras_clr can cycle,
+            was used, has no keras_clr schedule, has its momentum set (to
+            other than its default and `max_momentum`), or the momenta are
+            out of range.
 
     References:
         - Smith, "A disciplined approach to neural network hyper-parameters",
