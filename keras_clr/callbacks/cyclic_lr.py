@@ -1,5 +1,6 @@
 """The classic `CyclicLR` callback's API, backed by an in-graph schedule."""
 
+import operator
 import os
 
 import keras
@@ -16,41 +17,30 @@ from keras_clr.schedules.cyclical import check_bounds
 
 SCHEDULE_NAME = "CyclicLR"
 """The name of the schedule `CyclicLR` installs (how a later one knows it)."""
+_first = operator.itemgetter(0)
 
 
 class CyclicLR(LearningRateLogger):
     """Drop-in for the classic Keras `CyclicLR` callback (`clr_callback.py`).
 
-    Use it to keep notebook code written for the classic callback: only
-    the import changes.
+    Use it to keep code written for the classic callback: only the import
+    changes (`from keras_clr import CyclicLR`). When `fit` starts, it gives
+    the optimizer the equivalent schedule, computed inside the compiled
+    train step (no host round trip, no staircase with
+    `steps_per_execution > 1`): `keras_clr.CyclicalLearningRate`'s formula,
+    exact in integers, for an integral `step_size` (`2000.` too), and TF
+    Addons' float one (`keras_clr.addons`) for a fractional one (`2.5`).
 
-    ```python
-    from keras_clr import CyclicLR  # was: from clr_callback import *
-
-    clr = CyclicLR(base_lr=0.001, max_lr=0.006, step_size=2000.)
-    model.fit(x, y, callbacks=[clr])
-    plt.plot(clr.history["iterations"], clr.history["lr"])
-    clr._reset(new_base_lr=0.003, new_max_lr=0.009)  # the classic reset
-    ```
-
-    When `fit` starts, it gives the optimizer the equivalent schedule,
-    computed inside the compiled train step (no host round trip per step,
-    no staircase with `steps_per_execution > 1`): the formula of
-    `keras_clr.CyclicalLearningRate`, exact in integer arithmetic, for an
-    integral `step_size` (`2000.` too); TF Addons' float formula
-    (`keras_clr.addons`) for a fractional one (`2.5`).
-
-    The cycle follows `optimizer.iterations`, so a later `fit` continues
-    it; a new `CyclicLR`, `reset()` or `_reset()` restarts it at `base_lr`
-    at the next `fit`. A schedule a `CyclicLR` installed is replaced; one
-    of your own is refused. The optimizer keeps the schedule after
-    training: `model.save`, `model.export`, `tf.train.Checkpoint` and
-    `BackupAndRestore` save it, and a loaded model resumes the cycle.
+    The cycle follows `optimizer.iterations`: a later `fit` continues it; a
+    new `CyclicLR`, `reset()` or the classic `_reset()` restarts it at
+    `base_lr` at the next `fit`. A schedule of your own is refused. The
+    optimizer keeps the schedule: `model.save`, `model.export`,
+    `tf.train.Checkpoint` and `BackupAndRestore` save it with the cycle.
 
     `history` is the classic one, readable while `fit` runs: `'lr'` and
     `'iterations'` per optimizer step (see `keras_clr.LearningRateLogger`),
-    plus each batch log key (`loss`, ...) once per execution, ended at the
-    iterations `log_iterations` lists.
+    and each batch log key (`loss`, ...) per execution, at the iterations
+    in `log_iterations`.
 
     Example:
 
@@ -114,22 +104,17 @@ class CyclicLR(LearningRateLogger):
 
     def _make_schedule(self, base_lr, max_lr, step_size, start=0):
         _validation.check_finite("step_size", step_size)
+        args = (base_lr, max_lr, step_size)
         if step_size > 0 and float(step_size).is_integer():
             # As the classic callback: `scale_mode` only applies to a
             # custom `scale_fn`; the modes bring their own.
+            scale_mode = self.scale_mode if self.scale_fn else None
             schedule = CyclicalLearningRate(
-                base_lr,
-                max_lr,
-                step_size,
-                self.mode,
-                self.gamma,
-                self.scale_fn,
-                self.scale_mode if self.scale_fn else None,
+                *args, self.mode, self.gamma, self.scale_fn, scale_mode
             )
         else:
             # The bounds are checked under the callback's argument names.
             check_bounds("base_lr", base_lr, "max_lr", max_lr)
-            args = (base_lr, max_lr, step_size)
             if self.scale_fn is not None:
                 schedule = addons.CyclicalLearningRate(
                     *args, self.scale_fn, self.scale_mode
@@ -150,16 +135,15 @@ class CyclicLR(LearningRateLogger):
         max_lr: float | None = None,
         step_size: float | None = None,
     ):
-        """Restarts the cycle at `base_lr` at the next `fit`, optionally
-        with new bounds (`None` keeps a value).
-
-        All or nothing: if a new value is invalid, the `ValueError` leaves
-        the callback as it was.
+        """Restarts the cycle at `base_lr` at the next `fit`.
 
         Args:
-            base_lr: New lower bound.
-            max_lr: New upper bound.
-            step_size: New step size.
+            base_lr: New lower bound, or `None` to keep it.
+            max_lr: New upper bound, or `None` to keep it.
+            step_size: New step size, or `None` to keep it.
+
+        Raises:
+            ValueError: For an invalid value; the callback stays as it was.
         """
         base_lr = self.base_lr if base_lr is None else base_lr
         max_lr = self.max_lr if max_lr is None else max_lr
@@ -212,12 +196,9 @@ class CyclicLR(LearningRateLogger):
             )
         # A float LR, a CyclicLR's earlier schedule, or a `reset()`: the
         # cycle starts at `base_lr` now, as the classic callback's did.
-        self.schedule = self._make_schedule(
-            self.base_lr,
-            self.max_lr,
-            self.step_size,
-            _keras.step_counter(optimizer),
-        )
+        bounds = (self.base_lr, self.max_lr, self.step_size)
+        start = _keras.step_counter(optimizer)
+        self.schedule = self._make_schedule(*bounds, start)
         _keras.install_schedule(optimizer, self.schedule)
         # `set_model` runs before `fit` makes its train function; dropping a
         # previous one makes `fit` trace anew, with the schedule.
@@ -246,7 +227,3 @@ class CyclicLR(LearningRateLogger):
                 for iteration, entry in sorted(self._pending, key=_first)
             ]
             self._pending = []
-
-
-def _first(pair):
-    return pair[0]

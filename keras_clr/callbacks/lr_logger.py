@@ -17,13 +17,11 @@ from keras_clr.schedules._ops import widest_int
 logger = logging.getLogger(__name__)
 
 _EPOCH_DESCRIPTION = (
-    "The learning rate the epoch's last optimizer step applied (the value "
-    "History.history[{name!r}] holds). Keras' TensorBoard callback writes "
-    "`epoch_learning_rate` as the learning rate of the next step."
+    "The learning rate the epoch's last optimizer step applied, as in "
+    "History; Keras' TensorBoard writes `epoch_learning_rate` as the next's."
 )
 _STEP_DESCRIPTION = (
-    "The learning rate each optimizer step applied; the step is "
-    "optimizer.iterations after the step."
+    "The LR each step applied, at optimizer.iterations after it."
 )
 _KERAS_LOG_NAMES = ("loss", "steps_per_second")
 
@@ -31,29 +29,22 @@ _KERAS_LOG_NAMES = ("loss", "steps_per_second")
 class LearningRateLogger(keras.callbacks.Callback):
     """Records the learning rate every optimizer step applied.
 
-    Use it to see (and plot) what the learning rate did, step by step,
-    whatever it is: a keras_clr or Keras `LearningRateSchedule`, or a plain
-    learning rate that other callbacks change. It
-
-    - keeps `history`: `'iterations'` and `'lr'`, one entry per optimizer
-      step (also with `steps_per_execution > 1`), readable while `fit` runs;
-    - adds `name` to the batch logs, so a Keras `TensorBoard` with
-      `update_freq="batch"` listed *after* it plots `batch_learning_rate`,
-      and to the epoch logs, so it lands in `History.history`;
-    - with a `log_dir`, writes TensorBoard event files (with the
-      `tensorboard` package alone, on every backend): a `name` scalar per
-      optimizer step and a `name + "_of_last_step"` scalar per epoch.
+    Use it to see what the learning rate did, step by step: a keras_clr or
+    Keras `LearningRateSchedule`, or a plain learning rate that callbacks
+    change. It keeps `history` (`'iterations'` and `'lr'`, one entry per
+    optimizer step, also with `steps_per_execution > 1`, readable while
+    `fit` runs; every worker keeps its own); adds `name` to the batch logs
+    (a Keras `TensorBoard(update_freq="batch")` listed after it plots
+    `batch_learning_rate`) and to the epoch logs; and, with a `log_dir`,
+    writes a `name` scalar per step and a `name + "_of_last_step"` one per
+    epoch to TensorBoard event files (no TensorFlow needed).
 
     The off-by-one: Keras increments `optimizer.iterations` after applying
     the gradients, so the step from `i` to `i + 1` applied `lr(i)` and is
-    recorded as iteration `i + 1` (as the classic `CyclicLR` did). The
+    recorded as iteration `i + 1`, as the classic `CyclicLR` did. The
     epoch value is the LR of the epoch's last step; Keras' `TensorBoard`
-    writes `epoch_learning_rate` as the LR of the next one.
-
-    It adds nothing to the train step and reads nothing from the device
-    per batch, so Keras keeps its batch hooks asynchronous. Steps a
-    `LossScaleOptimizer` skipped are dropped at the epoch's end. In a
-    multi-worker run every worker keeps its own `history`.
+    writes `epoch_learning_rate` as the next step's. Nothing is added to
+    the train step, nor a device read per batch (batch hooks stay async).
 
     Example:
 
@@ -109,7 +100,6 @@ class LearningRateLogger(keras.callbacks.Callback):
         self.name = name
         self.chief_only = _validation.check_bool("chief_only", chief_only)
         self.errors = []
-        self._reported = set()
         self._writer = None
         self._lock = threading.Lock()
         self._iterations, self._lrs = [], []  # confirmed steps
@@ -123,12 +113,8 @@ class LearningRateLogger(keras.callbacks.Callback):
 
     @property
     def history(self) -> dict:
-        """`{'iterations': [...], 'lr': [...]}`: every step completed so far.
-
-        A new dict at each read. Inside an epoch, the steps are those whose
-        batch has ended; the epoch's end confirms them against the
-        optimizer's step counter.
-        """
+        """`{'iterations': [...], 'lr': [...]}` of every step so far (a copy;
+        the epoch's end confirms them against the optimizer's counter)."""
         with self._lock:
             return self._history()
 
@@ -145,21 +131,17 @@ class LearningRateLogger(keras.callbacks.Callback):
         """The LRs of the running epoch's steps `first` to `stop - 1`."""
         known = self._known
         if stop > len(known) and self._schedule is not None:
-            # An epoch of unknown length gets them in growing chunks.
-            known = self._known = self._schedule_lrs(max(stop, 2 * len(known)))
+            # In one vectorized call; an epoch of unknown length in chunks.
+            size = max(stop, 2 * len(known), self._planned or 64)
+            steps = np.arange(self._epoch_start, self._epoch_start + size)
+            lrs = self._schedule(ops.convert_to_tensor(steps, widest_int()))
+            lrs = ops.convert_to_numpy(lrs)
+            known = self._known = np.broadcast_to(lrs, (size,))
         elif stop > len(known):
             # A plain LR holds until the next execution reads it anew.
             last = known[-1] if known else self._plain_lr()
             known = known + [last] * (stop - len(known))
         return np.asarray(known[first:stop], np.float64)
-
-    def _schedule_lrs(self, count) -> np.ndarray:
-        """The schedule at the epoch's first `count` steps, vectorized."""
-        first = self._epoch_start
-        steps = np.arange(first, first + count)
-        lrs = self._schedule(ops.convert_to_tensor(steps, widest_int()))
-        lrs = np.asarray(ops.convert_to_numpy(lrs), np.float64)
-        return np.broadcast_to(lrs, (count,))
 
     def _plain_lr(self) -> float:
         # Through `self.model`: on JAX that syncs the state, so a value
@@ -194,10 +176,9 @@ class LearningRateLogger(keras.callbacks.Callback):
             self._schedule = lr if isinstance(lr, schedule_cls) else None
             self._planned = (self.params or {}).get("steps") or 0
             self._epoch_start = _keras.step_counter(optimizer)
-            self._done = 0
-            self._known = []
+            self._done, self._known = 0, []
             if self._schedule is not None:
-                self._known = self._schedule_lrs(self._planned or 64)
+                self._epoch_lrs(0, 1)  # computed ahead, in one call
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._schedule is None:
@@ -230,42 +211,30 @@ class LearningRateLogger(keras.callbacks.Callback):
             self._known = []
         if not self._lrs:
             return
-        logs[self.name] = self._lrs[-1]
+        logs[self.name] = last = self._lrs[-1]
         if self._writer is not None:
-            if len(steps):
-                self._try(
-                    self._writer.scalars,
-                    self.name,
-                    steps,
-                    lrs,
-                    _STEP_DESCRIPTION,
-                )
-            self._try(
-                self._writer.scalars,
-                self.name + "_of_last_step",
-                [epoch],
-                self._lrs[-1:],
-                _EPOCH_DESCRIPTION.format(name=self.name),
-            )
-            self._try(self._writer.flush)
+            self._try("scalars", self.name, steps, lrs, _STEP_DESCRIPTION)
+            about = _EPOCH_DESCRIPTION.format(name=self.name)
+            tag = self.name + "_of_last_step"
+            self._try("scalars", tag, [epoch], [last], about)
+            self._try("flush")
 
-    def _try(self, write, *args):
-        """Runs a TensorBoard write; a failure warns once per cause."""
+    def _try(self, method, *args):
+        """Calls the event writer; a failure warns once per cause."""
         try:
-            write(*args)
+            getattr(self._writer, method)(*args)
         except Exception as error:  # training goes on
-            cause = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            line = str(error).partition("\n")[0]
+            cause = f"{type(error).__name__}: {line}"
+            if cause not in self.errors:
+                message = (
+                    f"{type(self).__name__} could not write TensorBoard "
+                    f"events to {self.log_dir!r} ({cause}); training goes "
+                    "on, `history` keeps every step."
+                )
+                logger.error(message)
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
             self.errors.append(cause)
-            if cause in self._reported:
-                return
-            self._reported.add(cause)
-            message = (
-                f"{type(self).__name__} could not write TensorBoard events "
-                f"to {self.log_dir!r} ({cause}); training goes on, "
-                "`history` keeps every step."
-            )
-            logger.error(message)
-            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def flat_metrics(model):
