@@ -35,16 +35,13 @@ def schedule_config(optimizer) -> dict:
 class ScheduleGuard(keras.callbacks.Callback):
     """Stops a run whose schedule differs between workers or since a crash.
 
-    Use it in multi-process runs and with `keras.callbacks.BackupAndRestore`:
-    Keras restores `optimizer.iterations`, but compares nothing else, so
-    JAX processes that build different schedules silently drift apart, and
-    a run restarted with another schedule or epoch length goes on with LRs
-    the interrupted run never had. Before the first step, this callback
-    compares the schedule's configuration (schedule, optimizer class,
-    cyclical momentum's bounds) across the processes of a JAX run and, with
+    Use it in multi-process runs and with `keras.callbacks.BackupAndRestore`,
+    which restores `optimizer.iterations` but compares nothing else. Before
+    the first step it compares the schedule's configuration (schedule,
+    optimizer class, cyclical momentum's bounds) across a JAX run's
+    processes, which would otherwise silently drift apart, and, with
     `backup_dir`, it and the steps per epoch with what the interrupted run
-    recorded there (in `keras_clr_schedule.json`, written by worker 0 and
-    deleted with the backup).
+    recorded there (`keras_clr_schedule.json`, deleted with the backup).
 
     Example:
 
@@ -123,9 +120,7 @@ class ScheduleGuard(keras.callbacks.Callback):
             raise ValueError(
                 f"The backup in {self.backup_dir!r} was written by a run "
                 f"with {recorded['steps']} steps per epoch; this run has "
-                f"{steps}. The schedule follows the optimizer's step count, "
-                "so a resumed run with another epoch length ends its "
-                "epochs at other points of the cycle. Resume with the same "
-                "data and batch size, or delete the backup directory to "
-                "start afresh."
+                f"{steps}, so its epochs would end at other points of the "
+                "cycle. Resume with the same data and batch size, or delete "
+                "the backup directory to start afresh."
             )

@@ -1,9 +1,6 @@
-"""TensorBoard event files written with the `tensorboard` package alone.
-
-As `torch.utils.tensorboard` does (TensorBoard's protobufs and its pure
-Python `RecordWriter` on a plain file), so nothing here imports TensorFlow;
-the scalars are those `tf.summary.scalar` writes in TensorFlow 2.
-"""
+"""TensorBoard event files written with the `tensorboard` package alone
+(as `torch.utils.tensorboard` does), so nothing here imports TensorFlow;
+the scalars are those `tf.summary.scalar` writes in TensorFlow 2."""
 
 import itertools
 import os

@@ -24,23 +24,16 @@ class CyclicLR(LearningRateLogger):
     """Drop-in for the classic Keras `CyclicLR` callback (`clr_callback.py`).
 
     Use it to keep code written for the classic callback: only the import
-    changes (`from keras_clr import CyclicLR`). When `fit` starts, it gives
-    the optimizer the equivalent schedule, computed inside the compiled
-    train step (no host round trip, no staircase with
-    `steps_per_execution > 1`): `keras_clr.CyclicalLearningRate`'s formula,
-    exact in integers, for an integral `step_size` (`2000.` too), and TF
-    Addons' float one (`keras_clr.addons`) for a fractional one (`2.5`).
-
-    The cycle follows `optimizer.iterations`: a later `fit` continues it; a
-    new `CyclicLR`, `reset()` or the classic `_reset()` restarts it at
-    `base_lr` at the next `fit`. A schedule of your own is refused. The
-    optimizer keeps the schedule: `model.save`, `model.export`,
-    `tf.train.Checkpoint` and `BackupAndRestore` save it with the cycle.
-
-    `history` is the classic one, readable while `fit` runs: `'lr'` and
-    `'iterations'` per optimizer step (see `keras_clr.LearningRateLogger`),
-    and each batch log key (`loss`, ...) per execution, at the iterations
-    in `log_iterations`.
+    changes. When `fit` starts, it gives the optimizer the equivalent
+    schedule, computed in the compiled train step (no staircase with
+    `steps_per_execution > 1`): `keras_clr.CyclicalLearningRate`'s formula
+    for an integral `step_size` (`2000.` too), TF Addons' for a fractional
+    one. The cycle follows `optimizer.iterations`, so a later `fit`
+    continues it and `model.save` or `BackupAndRestore` keep it; a new
+    `CyclicLR`, `reset()` or `_reset()` restarts it at the next `fit`.
+    `history` is the classic one, readable during `fit`: `'lr'` and
+    `'iterations'` per step, and each batch log key once per execution, at
+    the iterations in `log_iterations`.
 
     Example:
 
@@ -69,8 +62,7 @@ class CyclicLR(LearningRateLogger):
             (see `keras_clr.CyclicalLearningRate`); no lambdas.
         scale_mode: `"cycle"` or `"iterations"`, used with `scale_fn`.
         log_dir: Optional directory for per-step TensorBoard scalars.
-        chief_only: In a multi-worker run, write event files from worker 0
-            only.
+        chief_only: Write event files from worker 0 only.
 
     Raises:
         ValueError: At construction for invalid arguments; when training
@@ -93,10 +85,8 @@ class CyclicLR(LearningRateLogger):
         super().__init__(log_dir=log_dir, chief_only=chief_only)
         _validation.check_choice("mode", mode, MODES)
         _validation.check_choice("scale_mode", scale_mode, SCALE_MODES)
-        self.mode = mode
-        self.gamma = gamma
-        self.scale_fn = scale_fn
-        self.scale_mode = scale_mode
+        self.mode, self.gamma = mode, gamma
+        self.scale_fn, self.scale_mode = scale_fn, scale_mode
         self.base_lr, self.max_lr, self.step_size = None, None, None
         self.reset(base_lr, max_lr, step_size)  # validates them now
         # (iteration, batch logs) per execution: confirmed, this epoch's.
@@ -151,12 +141,7 @@ class CyclicLR(LearningRateLogger):
         self.schedule = self._make_schedule(base_lr, max_lr, step_size)
         self.base_lr, self.max_lr, self.step_size = base_lr, max_lr, step_size
 
-    def _reset(
-        self,
-        new_base_lr: float | None = None,
-        new_max_lr: float | None = None,
-        new_step_size: float | None = None,
-    ):
+    def _reset(self, new_base_lr=None, new_max_lr=None, new_step_size=None):
         """The classic callback's `_reset`: `reset()` with its keywords."""
         self.reset(new_base_lr, new_max_lr, new_step_size)
 

@@ -29,22 +29,17 @@ _KERAS_LOG_NAMES = ("loss", "steps_per_second")
 class LearningRateLogger(keras.callbacks.Callback):
     """Records the learning rate every optimizer step applied.
 
-    Use it to see what the learning rate did, step by step: a keras_clr or
-    Keras `LearningRateSchedule`, or a plain learning rate that callbacks
-    change. It keeps `history` (`'iterations'` and `'lr'`, one entry per
-    optimizer step, also with `steps_per_execution > 1`, readable while
-    `fit` runs; every worker keeps its own); adds `name` to the batch logs
-    (a Keras `TensorBoard(update_freq="batch")` listed after it plots
-    `batch_learning_rate`) and to the epoch logs; and, with a `log_dir`,
-    writes a `name` scalar per step and a `name + "_of_last_step"` one per
-    epoch to TensorBoard event files (no TensorFlow needed).
-
-    The off-by-one: Keras increments `optimizer.iterations` after applying
-    the gradients, so the step from `i` to `i + 1` applied `lr(i)` and is
-    recorded as iteration `i + 1`, as the classic `CyclicLR` did. The
-    epoch value is the LR of the epoch's last step; Keras' `TensorBoard`
-    writes `epoch_learning_rate` as the next step's. Nothing is added to
-    the train step, nor a device read per batch (batch hooks stay async).
+    Use it to see what the learning rate did, step by step, for a schedule
+    or a plain learning rate that callbacks change. `history` holds
+    `'iterations'` and `'lr'` per optimizer step (also with
+    `steps_per_execution > 1`), readable during `fit`; `name` goes to the
+    batch logs (a `TensorBoard(update_freq="batch")` listed after it plots
+    it) and to the epoch logs; with `log_dir`, TensorBoard gets a `name`
+    scalar per step and a `name + "_of_last_step"` one per epoch, without
+    TensorFlow. The step that moved `optimizer.iterations` from `i` to
+    `i + 1` applied `lr(i)` and is iteration `i + 1`, as in the classic
+    `CyclicLR`; the epoch value is the last step's LR (Keras' own
+    `epoch_learning_rate` is the next step's). Batch hooks stay async.
 
     Example:
 
@@ -64,16 +59,15 @@ class LearningRateLogger(keras.callbacks.Callback):
     Args:
         log_dir: Optional directory for TensorBoard event files (created if
             missing). Needs the `tensorboard` package.
-        name: Name of the value in the logs and in TensorBoard. It must not
-            be one Keras logs itself (`"loss"`, a metric, `"val_..."`).
-        chief_only: In a multi-worker or multi-process run, write event
-            files from worker 0 only (every worker still keeps `history`).
+        name: Name of the value in the logs and in TensorBoard; not one
+            Keras logs itself (`"loss"`, a metric, `"val_..."`).
+        chief_only: In a multi-worker run, write event files from worker 0
+            only (every worker keeps its own `history`).
 
     Raises:
-        ValueError: At construction for an invalid argument; when training
-            starts, if `name` is the name of one of the model's metrics.
-        ImportError: At construction, with a `log_dir` but no `tensorboard`
-            package.
+        ValueError: For an invalid argument; when training starts, if `name`
+            is one of the model's metrics.
+        ImportError: With a `log_dir` but no `tensorboard` package.
     """
 
     # Batch-end hooks may run on Keras' callback thread pool, out of order.
@@ -102,14 +96,12 @@ class LearningRateLogger(keras.callbacks.Callback):
         self.errors = []
         self._writer = None
         self._lock = threading.Lock()
-        self._iterations, self._lrs = [], []  # confirmed steps
-        self._epoch_start = 0  # the step counter when the epoch began
-        self._planned = 0  # the epoch's steps, 0 where unknown
-        self._done = 0  # the epoch's steps whose batch has ended
-        self._schedule = None
-        # The epoch's per-step LRs known so far: a schedule's, computed
-        # ahead; or a plain LR's, as read at each execution's first step.
-        self._known = []
+        self._iterations, self._lrs = [], []  # the confirmed steps
+        # The running epoch: the step counter at its start, its steps (0:
+        # unknown), those whose batch ended, and its per-step LRs known so
+        # far (a schedule's, computed ahead; a plain LR's, read per run).
+        self._epoch_start = self._planned = self._done = 0
+        self._schedule, self._known = None, []
 
     @property
     def history(self) -> dict:
@@ -120,12 +112,9 @@ class LearningRateLogger(keras.callbacks.Callback):
 
     def _history(self) -> dict:
         start, done = self._epoch_start, self._done
-        history = {
-            "iterations": self._iterations
-            + [*range(start + 1, start + done + 1)],
-            "lr": self._lrs + self._epoch_lrs(0, done).tolist(),
-        }
-        return {key: values for key, values in history.items() if values}
+        iterations = self._iterations + [*range(start + 1, start + done + 1)]
+        lrs = self._lrs + self._epoch_lrs(0, done).tolist()
+        return {"iterations": iterations, "lr": lrs} if iterations else {}
 
     def _epoch_lrs(self, first, stop) -> np.ndarray:
         """The LRs of the running epoch's steps `first` to `stop - 1`."""
@@ -201,14 +190,13 @@ class LearningRateLogger(keras.callbacks.Callback):
         logs = logs if logs is not None else {}
         count = _keras.step_counter(self.model.optimizer) - self._epoch_start
         with self._lock:
-            first = self._epoch_start
-            steps = np.arange(first + 1, first + 1 + max(count, 0))
+            start = self._epoch_start
+            steps = list(range(start + 1, start + 1 + max(count, 0)))
             lrs = self._epoch_lrs(0, len(steps)).tolist()
-            self._iterations += steps.tolist()
+            self._iterations += steps
             self._lrs += lrs
             self._epoch_start += len(steps)
-            self._done = 0
-            self._known = []
+            self._done, self._known = 0, []
         if not self._lrs:
             return
         logs[self.name] = last = self._lrs[-1]
@@ -253,9 +241,7 @@ def _check_not_a_metric(name, model):
             config = model.get_compile_config() or {}
         except Exception:  # not compiled, or not serializable
             config = {}
-        _collect_names(
-            [config.get("metrics"), config.get("weighted_metrics")], names
-        )
+        names |= _names(config.get("metrics"), config.get("weighted_metrics"))
     if name in names:
         raise ValueError(
             "Argument `name` must not be the name of one of the model's "
@@ -264,15 +250,20 @@ def _check_not_a_metric(name, model):
         )
 
 
-def _collect_names(value, names):
-    if isinstance(value, str):
-        names.add(value)
-    elif isinstance(value, dict):
-        config = value.get("config")
-        if isinstance(config, dict) and isinstance(config.get("name"), str):
-            names.add(config["name"])
-        else:
-            _collect_names(list(value.values()), names)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect_names(item, names)
+def _names(*values) -> set:
+    """The metric names in compile-config values (strings, serialized
+    metrics, lists and dicts of them)."""
+    names = set()
+    for value in values:
+        if isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, dict):
+            config = value.get("config")
+            name = config.get("name") if isinstance(config, dict) else None
+            if isinstance(name, str):
+                names.add(name)
+            else:
+                names |= _names(*value.values())
+        elif isinstance(value, (list, tuple)):
+            names |= _names(*value)
+    return names

@@ -32,13 +32,11 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         is above min_lr: scale <- max(scale * factor, min_lr / max_lr)
     ```
 
-    `mode="auto"` minimizes a loss and otherwise follows the direction of
-    the model's metric of that name, as Keras does. The schedule is wrapped
-    once in a `keras_clr.AdjustedSchedule` whose scale is a variable: a
-    change applies from the next step without retracing (on JAX the step
-    is traced once more), and `model.save` keeps it (`BackupAndRestore`
-    does not). Each change is logged and kept in `history` as
-    `(epoch, scale)`; the epoch logs get `lr_bounds_scale`.
+    `mode="auto"` minimizes a loss, else follows the metric's direction,
+    as Keras does. The scale is a variable of a `keras_clr.AdjustedSchedule`
+    wrapped around the schedule: it applies from the next step (JAX traces
+    the step once more) and `model.save` keeps it. Each change is logged,
+    kept in `history` as `(epoch, scale)`, and in `logs["lr_bounds_scale"]`.
 
     Example:
 
@@ -65,10 +63,9 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         min_lr: The schedule's upper bound is not scaled below this.
 
     Raises:
-        ValueError: At construction for an invalid argument; when training
-            starts, if the optimizer's learning rate is not a keras_clr
-            schedule; at the first epoch's end, with `mode="auto"`, if the
-            direction of `monitor` cannot be told.
+        ValueError: For an invalid argument; when training starts, if the
+            learning rate is not a keras_clr schedule; at the first epoch's
+            end, with `mode="auto"`, if `monitor`'s direction is unknown.
     """
 
     def __init__(
@@ -96,16 +93,10 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         _validation.check_choice("mode", mode, ("auto", "min", "max"))
         _validation.check_non_negative("min_delta", min_delta)
         _validation.check_non_negative("min_lr", min_lr)
-        self.monitor = monitor
-        self.factor = factor
-        self.patience = patience
-        self.verbose = verbose
-        self.mode = mode
-        self.min_delta = min_delta
-        self.cooldown = cooldown
-        self.min_lr = min_lr
-        self.history = []
-        self.schedule = None
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.verbose, self.mode, self.min_delta = verbose, mode, min_delta
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self.history, self.schedule = [], None
         self._reset_counters()
 
     def _reset_counters(self):
@@ -181,11 +172,9 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             return
         # Keras' ReduceLROnPlateau, step for step.
         if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
+            self.cooldown_counter, self.wait = self.cooldown_counter - 1, 0
         if self._is_improvement(current, self.best):
-            self.best = current
-            self.wait = 0
+            self.best, self.wait = current, 0
             return
         if self.cooldown_counter > 0:
             return
