@@ -82,7 +82,6 @@ class LearningRateLogger(keras.callbacks.Callback):
         super().__init__()
         if log_dir is not None:
             log_dir = _validation.check_directory("log_dir", log_dir)
-            _events.require_tensorboard()
         _validation.check_name("name", name)
         if name in _KERAS_LOG_NAMES or name.startswith("val_"):
             raise ValueError(
@@ -90,16 +89,17 @@ class LearningRateLogger(keras.callbacks.Callback):
                 f"itself ({', '.join(_KERAS_LOG_NAMES)}, 'val_...'): the "
                 f"value would overwrite it. Received: name={name!r}"
             )
-        self.log_dir = log_dir
-        self.name = name
+        self.log_dir, self.name = log_dir, name
         self.chief_only = _validation.check_bool("chief_only", chief_only)
+        if log_dir is not None:
+            _events.require_tensorboard()
         self.errors = []
         self._writer = None
         self._lock = threading.Lock()
         self._iterations, self._lrs = [], []  # the confirmed steps
         # The running epoch: the step counter at its start, its steps (0:
         # unknown), those whose batch ended, and its per-step LRs known so
-        # far (a schedule's, computed ahead; a plain LR's, read per run).
+        # far (a schedule's, computed ahead; a plain LR's, per execution).
         self._epoch_start = self._planned = self._done = 0
         self._schedule, self._known = None, []
 
