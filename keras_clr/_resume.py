@@ -1,5 +1,4 @@
-"""A guard against a schedule that silently changes across workers or a
-restart: `ScheduleGuard`."""
+"""`ScheduleGuard`: no silent schedule change across workers or restarts."""
 
 import hashlib
 import json
@@ -33,34 +32,16 @@ def schedule_config(optimizer) -> dict:
     return json.loads(json.dumps(config, sort_keys=True, default=str))
 
 
-def _fingerprint(config) -> np.ndarray:
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
-    return np.frombuffer(digest.digest()[:8], dtype=np.uint32).copy()
-
-
 class ScheduleGuard(keras.callbacks.Callback):
     """Stops a run whose schedule differs between workers or since a crash.
 
-    When to use it: in a multi-process run, and with
-    `keras.callbacks.BackupAndRestore`. A cyclical schedule is a function
-    of `optimizer.iterations`, and Keras restores that counter, so a
-    resumed run continues its cycle; but Keras compares nothing else. If
-    the processes of a JAX multi-process run build different schedules,
-    each applies its own learning rate to its copy of the weights, which
-    drift apart without an error; if a run is restarted with a changed
-    schedule or a changed number of steps per epoch, it continues from the
-    backup with a learning rate the interrupted run never had. Before the
-    first step, this callback
-
-    - in a JAX multi-process run, compares the schedule's configuration
-      (the learning rate schedule, the optimizer class, cyclical momentum's
-      bounds) across all processes, and
-    - with `backup_dir`, compares it and the steps per epoch with what the
-      interrupted run recorded there (worker 0 records it in
-      `backup_dir/keras_clr_schedule.json`, which
-      `BackupAndRestore` deletes with its backup when training ends),
-
-    and raises a `ValueError` that says what differs.
+    Use it in multi-process runs and with `keras.callbacks.BackupAndRestore`,
+    which restores `optimizer.iterations` but compares nothing else. Before
+    the first step it compares the schedule's configuration (schedule,
+    optimizer class, cyclical momentum's bounds) across a JAX run's
+    processes, which would otherwise silently drift apart, and, with
+    `backup_dir`, it and the steps per epoch with what the interrupted run
+    recorded there (`keras_clr_schedule.json`, deleted with the backup).
 
     Example:
 
@@ -85,11 +66,9 @@ class ScheduleGuard(keras.callbacks.Callback):
 
     def __init__(self, backup_dir: str | os.PathLike | None = None):
         super().__init__()
-        self.backup_dir = (
-            None
-            if backup_dir is None
-            else _validation.check_directory("backup_dir", backup_dir)
-        )
+        if backup_dir is not None:
+            backup_dir = _validation.check_directory("backup_dir", backup_dir)
+        self.backup_dir = backup_dir
         self._checked = False
 
     def on_train_begin(self, logs=None):
@@ -104,17 +83,13 @@ class ScheduleGuard(keras.callbacks.Callback):
         config = schedule_config(self.model.optimizer)
         self._check_processes(config)
         if self.backup_dir is not None:
-            steps = (self.params or {}).get("steps")
-            self._check_backup(config, steps)
+            self._check_backup(config, (self.params or {}).get("steps"))
 
     def _check_processes(self, config):
-        fingerprint = _fingerprint(config)
+        digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+        fingerprint = np.frombuffer(digest.digest()[:8], np.uint32).copy()
         everyone = _keras.all_gather(fingerprint)
-        differ = [
-            i
-            for i, other in enumerate(everyone)
-            if not np.array_equal(other, fingerprint)
-        ]
+        differ = [i for i, x in enumerate(everyone) if np.any(x != fingerprint)]
         if differ:
             raise ValueError(
                 "The processes of this run do not build the same learning "
@@ -145,9 +120,7 @@ class ScheduleGuard(keras.callbacks.Callback):
             raise ValueError(
                 f"The backup in {self.backup_dir!r} was written by a run "
                 f"with {recorded['steps']} steps per epoch; this run has "
-                f"{steps}. The schedule follows the optimizer's step count, "
-                "so a resumed run with another epoch length ends its "
-                "epochs at other points of the cycle. Resume with the same "
-                "data and batch size, or delete the backup directory to "
-                "start afresh."
+                f"{steps}, so its epochs would end at other points of the "
+                "cycle. Resume with the same data and batch size, or delete "
+                "the backup directory to start afresh."
             )

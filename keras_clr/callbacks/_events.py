@@ -1,24 +1,11 @@
-"""TensorBoard event files written with the `tensorboard` package alone.
-
-As `torch.utils.tensorboard` does: TensorBoard's protobuf classes and its
-TFRecord framing (`RecordWriter`, pure Python), on a plain file, so nothing
-here imports TensorFlow on any backend. (TensorBoard's `EventFileWriter`
-is not used: it imports TensorFlow when TensorFlow is installed.) Scalars
-are written as TensorFlow 2's `tf.summary.scalar` writes them (a float32
-tensor with the scalar plugin's metadata), so TensorBoard and its
-`EventAccumulator` read them alike.
-"""
+"""TensorBoard event files written with the `tensorboard` package alone
+(as `torch.utils.tensorboard` does), so nothing here imports TensorFlow;
+the scalars are those `tf.summary.scalar` writes in TensorFlow 2."""
 
 import itertools
 import os
 import socket
 import time
-
-_INSTALL = (
-    "LearningRateLogger(log_dir=...) writes TensorBoard event files with the "
-    "`tensorboard` package, which is not installed: pip install tensorboard "
-    "(or pip install 'keras-clr[tensorboard]')."
-)
 
 _counter = itertools.count()
 
@@ -29,7 +16,11 @@ def require_tensorboard():
         from tensorboard.compat.proto import event_pb2  # noqa: F401
         from tensorboard.summary.writer import record_writer  # noqa: F401
     except ImportError as error:
-        raise ImportError(_INSTALL) from error
+        raise ImportError(
+            "LearningRateLogger(log_dir=...) writes TensorBoard event files "
+            "with the `tensorboard` package, which is not installed: pip "
+            "install tensorboard (or pip install 'keras-clr[tensorboard]')."
+        ) from error
 
 
 class EventWriter:
@@ -37,19 +28,10 @@ class EventWriter:
 
     def __init__(self, log_dir: str):
         from tensorboard.compat.proto import event_pb2
-        from tensorboard.compat.proto import summary_pb2
-        from tensorboard.compat.proto import tensor_pb2
-        from tensorboard.compat.proto import tensor_shape_pb2
-        from tensorboard.compat.proto import types_pb2
-        from tensorboard.plugins.scalar import metadata
+        from tensorboard.plugins.scalar import summary_v2
         from tensorboard.summary.writer.record_writer import RecordWriter
 
-        self._event = event_pb2.Event
-        self._summary = summary_pb2.Summary
-        self._shape = tensor_shape_pb2.TensorShapeProto
-        self._tensor = tensor_pb2.TensorProto
-        self._dtype = types_pb2.DT_FLOAT
-        self._metadata = metadata
+        self._event, self._scalar = event_pb2.Event, summary_v2.scalar_pb
         os.makedirs(log_dir, exist_ok=True)
         name = (
             f"events.out.tfevents.{int(time.time())}."
@@ -59,36 +41,22 @@ class EventWriter:
         self._file = open(self.path, "wb")  # noqa: SIM115 (closed in close())
         self._records = RecordWriter(self._file)
         self._described = set()
-        first = self._event(wall_time=time.time(), file_version="brain.Event:2")
-        self._records.write(first.SerializeToString())
+        self._add(file_version="brain.Event:2")
         self.flush()
+
+    def _add(self, **fields):
+        event = self._event(wall_time=time.time(), **fields)
+        self._records.write(event.SerializeToString())
 
     def scalars(self, tag: str, steps, values, description: str = ""):
         """Writes `values[i]` at `steps[i]` under `tag`."""
-        wall_time = time.time()
         for step, value in zip(steps, values, strict=True):
-            value = self._summary.Value(
-                tag=tag,
-                tensor=self._tensor(
-                    dtype=self._dtype,
-                    tensor_shape=self._shape(),
-                    float_val=[float(value)],
-                ),
-            )
-            # The metadata travels with a tag's first value only.
-            if tag not in self._described:
-                value.metadata.CopyFrom(
-                    self._metadata.create_summary_metadata(
-                        display_name=tag, description=description
-                    )
-                )
-                self._described.add(tag)
-            event = self._event(
-                wall_time=wall_time,
-                step=int(step),
-                summary=self._summary(value=[value]),
-            )
-            self._records.write(event.SerializeToString())
+            summary = self._scalar(tag, float(value), description)
+            if tag in self._described:
+                # The metadata travels with a tag's first value only.
+                summary.value[0].ClearField("metadata")
+            self._described.add(tag)
+            self._add(step=int(step), summary=summary)
 
     def flush(self):
         self._file.flush()

@@ -16,64 +16,30 @@ from keras_clr.schedules._ops import widest_int
 
 logger = logging.getLogger(__name__)
 
-EPOCH_TAG_SUFFIX = "_of_last_step"
-"""Appended to `name` for the epoch scalar the logger writes itself."""
-
 _EPOCH_DESCRIPTION = (
-    "The learning rate the epoch's last optimizer step applied (the value "
-    "History.history[{name!r}] holds). Keras' TensorBoard callback writes "
-    "`epoch_learning_rate` as the learning rate of the next step."
+    "The learning rate the epoch's last optimizer step applied, as in "
+    "History; Keras' TensorBoard writes `epoch_learning_rate` as the next's."
 )
 _STEP_DESCRIPTION = (
-    "The learning rate each optimizer step applied; the step is "
-    "optimizer.iterations after the step."
+    "The LR each step applied, at optimizer.iterations after it."
 )
+_KERAS_LOG_NAMES = ("loss", "steps_per_second")
 
 
 class LearningRateLogger(keras.callbacks.Callback):
     """Records the learning rate every optimizer step applied.
 
-    Use it to see (and plot) what a schedule did, step by step, whatever
-    the learning rate is: a keras_clr or Keras `LearningRateSchedule`, or a
-    plain (variable) learning rate that other callbacks change. It
-
-    - keeps `history`: `'iterations'` and `'lr'`, one entry per optimizer
-      step, also inside an execution of `steps_per_execution > 1`;
-      readable at any time, also while `fit` runs;
-    - adds `name` (`"learning_rate"`) to the batch logs, so Keras'
-      `TensorBoard(update_freq="batch")` plots `batch_learning_rate` (list
-      the logger before the `TensorBoard` in `callbacks`: Keras calls them
-      in order, and a callback cannot see its list through public API),
-      and to the epoch logs, so it lands in `History.history`;
-    - with a `log_dir`, writes TensorBoard event files: a `name` scalar for
-      every step (the step is the optimizer iteration), so cycles shorter
-      than an epoch are visible whatever `update_freq` and
-      `steps_per_execution` are, and a `name + "_of_last_step"` scalar per
-      epoch. The files are written with the `tensorboard` package alone, on
-      every backend, without TensorFlow.
-
-    The off-by-one: Keras increments `optimizer.iterations` after applying
-    the gradients. The step that moved `iterations` from `i` to `i + 1`
-    applied `lr(i)`; it is recorded as iteration `i + 1`, with that LR, as
-    the classic `CyclicLR` callback did. The epoch value in the logs (and
-    so in `History.history["learning_rate"]`) is the LR the epoch's *last*
-    step applied. Keras' `TensorBoard` writes `epoch_learning_rate` as
-    `optimizer.learning_rate` at the epoch's end: `lr(iterations)`, the LR
-    of the *next* step, one step later. The epoch scalar this logger
-    writes is named `learning_rate_of_last_step` so the two cannot be
-    mistaken for each other.
-
-    Nothing is added to the train step, and no device read to a batch, so
-    Keras keeps dispatching batch callbacks asynchronously (the callback is
-    `async_safe`): a schedule is a function of the step, so its LRs for an
-    epoch come from one vectorized call when the epoch begins; `history`
-    is filled from them when read, and the steps the epoch took are read
-    from the optimizer once, when it ends (steps a `LossScaleOptimizer`
-    skipped are not optimizer steps and are dropped then). A plain
-    learning rate is read before each execution.
-
-    In a multi-worker or multi-process run every worker keeps its own
-    `history`; with `chief_only=True` only worker 0 writes event files.
+    Use it to see what the learning rate did, step by step, for a schedule
+    or a plain learning rate that callbacks change. `history` holds
+    `'iterations'` and `'lr'` per optimizer step (also with
+    `steps_per_execution > 1`), readable during `fit`; `name` goes to the
+    batch logs (a `TensorBoard(update_freq="batch")` listed after it plots
+    it) and to the epoch logs; with `log_dir`, TensorBoard gets a `name`
+    scalar per step and a `name + "_of_last_step"` one per epoch, without
+    TensorFlow. The step that moved `optimizer.iterations` from `i` to
+    `i + 1` applied `lr(i)` and is iteration `i + 1`, as in the classic
+    `CyclicLR`; the epoch value is the last step's LR (Keras' own
+    `epoch_learning_rate` is the next step's). Batch hooks stay async.
 
     Example:
 
@@ -93,19 +59,19 @@ class LearningRateLogger(keras.callbacks.Callback):
     Args:
         log_dir: Optional directory for TensorBoard event files (created if
             missing). Needs the `tensorboard` package.
-        name: Name of the logged value in the logs and in TensorBoard,
-            `"learning_rate"` by default. It must not be a name Keras puts
-            in the logs itself (`"loss"`, a metric, `"val_..."`).
-        chief_only: In a multi-worker or multi-process run, write event
-            files from worker 0 only (every worker still records
-            `history`). `False`: every worker writes to `log_dir`.
+        name: Name of the value in the logs and in TensorBoard; not one
+            Keras logs itself (`"loss"`, a metric, `"val_..."`).
+        chief_only: In a multi-worker run, write event files from worker 0
+            only (every worker keeps its own `history`).
 
     Raises:
-        ValueError: At construction for an invalid argument; when training
-            starts, if `name` is the name of one of the model's metrics.
-        ImportError: At construction, with a `log_dir` but no `tensorboard`
-            package.
+        ValueError: For an invalid argument; when training starts, if `name`
+            is one of the model's metrics.
+        ImportError: With a `log_dir` but no `tensorboard` package.
     """
+
+    # Batch-end hooks may run on Keras' callback thread pool, out of order.
+    async_safe = True
 
     def __init__(
         self,
@@ -114,77 +80,57 @@ class LearningRateLogger(keras.callbacks.Callback):
         chief_only: bool = True,
     ):
         super().__init__()
-        self.log_dir = (
-            None
-            if log_dir is None
-            else _validation.check_directory("log_dir", log_dir)
-        )
-        self.name = _check_log_name(name)
+        if log_dir is not None:
+            log_dir = _validation.check_directory("log_dir", log_dir)
+        _validation.check_name("name", name)
+        if name in _KERAS_LOG_NAMES or name.startswith("val_"):
+            raise ValueError(
+                "Argument `name` must not be a name Keras puts in the logs "
+                f"itself ({', '.join(_KERAS_LOG_NAMES)}, 'val_...'): the "
+                f"value would overwrite it. Received: name={name!r}"
+            )
+        self.log_dir, self.name = log_dir, name
         self.chief_only = _validation.check_bool("chief_only", chief_only)
-        if self.log_dir is not None:
+        if log_dir is not None:
             _events.require_tensorboard()
         self.errors = []
-        self._reported = set()
-        self._committed = {}
         self._writer = None
         self._lock = threading.Lock()
-        self._optimizer_ref = None
-        self._schedule_ref = None
-        self._epoch_start = 0
-        self._epoch_lrs = None
-        self._planned = 0
-        self._done = 0
-        self._plain_lrs = {}
-
-    # Batch-end hooks may run on Keras' callback thread pool, out of order.
-    async_safe = True
+        self._iterations, self._lrs = [], []  # the confirmed steps
+        # The running epoch: the step counter at its start, its steps (0:
+        # unknown), those whose batch ended, and its per-step LRs known so
+        # far (a schedule's, computed ahead; a plain LR's, per execution).
+        self._epoch_start = self._planned = self._done = 0
+        self._schedule, self._known = None, []
 
     @property
     def history(self) -> dict:
-        """`{'iterations': [...], 'lr': [...]}`: every step completed so far.
-
-        A new dict at each read. Inside an epoch, the steps are those whose
-        batch has ended; the epoch's end confirms them against the
-        optimizer's step counter.
-        """
+        """`{'iterations': [...], 'lr': [...]}` of every step so far (a copy;
+        the epoch's end confirms them against the optimizer's counter)."""
         with self._lock:
-            history = {key: list(v) for key, v in self._committed.items()}
-            steps, lrs = self._provisional()
-        if len(steps):
-            history.setdefault("iterations", []).extend((steps + 1).tolist())
-            history.setdefault("lr", []).extend(lrs.tolist())
-        return history
+            return self._history()
 
-    def _provisional(self):
-        """The steps of the running epoch whose batch has ended, and LRs."""
-        count = self._done
-        if not count or self._optimizer_ref is None:
-            return np.zeros(0, np.int64), np.zeros(0)
-        steps = np.arange(self._epoch_start, self._epoch_start + count)
-        if self._epoch_lrs is not None:
-            return steps, np.asarray(self._epoch_lrs[:count])
-        if self._schedule_ref is not None:
-            # An epoch of unknown length: evaluated on demand.
-            return steps, self._schedule_lrs(self._epoch_start, count)
-        return steps, self._plain_step_lrs(count)
+    def _history(self) -> dict:
+        start, done = self._epoch_start, self._done
+        iterations = self._iterations + [*range(start + 1, start + done + 1)]
+        lrs = self._lrs + self._epoch_lrs(0, done).tolist()
+        return {"iterations": iterations, "lr": lrs} if iterations else {}
 
-    # -- What the optimizer holds ---------------------------------------
-
-    def _schedule_lrs(self, first, count):
-        """`schedule(step)` for `count` steps from `first`, vectorized."""
-        steps = ops.convert_to_tensor(
-            np.arange(first, first + count), widest_int()
-        )
-        lrs = ops.convert_to_numpy(self._schedule_ref(steps))
-        return np.broadcast_to(np.asarray(lrs, np.float64), (count,))
-
-    def _plain_step_lrs(self, count):
-        begins = sorted(self._plain_lrs)
-        if not begins:
-            return np.full(count, self._plain_lr())
-        index = np.searchsorted(begins, np.arange(count), side="right") - 1
-        values = np.array([self._plain_lrs[b] for b in begins])
-        return values[np.maximum(index, 0)]
+    def _epoch_lrs(self, first, stop) -> np.ndarray:
+        """The LRs of the running epoch's steps `first` to `stop - 1`."""
+        known = self._known
+        if stop > len(known) and self._schedule is not None:
+            # In one vectorized call; an epoch of unknown length in chunks.
+            size = max(stop, 2 * len(known), self._planned or 64)
+            steps = np.arange(self._epoch_start, self._epoch_start + size)
+            lrs = self._schedule(ops.convert_to_tensor(steps, widest_int()))
+            lrs = ops.convert_to_numpy(lrs)
+            known = self._known = np.broadcast_to(lrs, (size,))
+        elif stop > len(known):
+            # A plain LR holds until the next execution reads it anew.
+            last = known[-1] if known else self._plain_lr()
+            known = known + [last] * (stop - len(known))
+        return np.asarray(known[first:stop], np.float64)
 
     def _plain_lr(self) -> float:
         # Through `self.model`: on JAX that syncs the state, so a value
@@ -192,19 +138,17 @@ class LearningRateLogger(keras.callbacks.Callback):
         lr = _keras.inner_optimizer(self.model.optimizer).learning_rate
         return float(ops.convert_to_numpy(lr))
 
-    def _bind_optimizer(self):
-        """Caches the optimizer and its schedule (one model access)."""
-        optimizer = self.model.optimizer
-        self._optimizer_ref = optimizer
-        lr = _keras.learning_rate_object(optimizer)
-        schedule_cls = keras.optimizers.schedules.LearningRateSchedule
-        self._schedule_ref = lr if isinstance(lr, schedule_cls) else None
-
-    # -- Hooks ------------------------------------------------------------
+    def _steps_done(self, batch) -> int:
+        # `batch` is the epoch index of the execution's last step; Keras
+        # reports a full execution even where the data ran out.
+        return min(batch + 1, self._planned or batch + 1)
 
     def on_train_begin(self, logs=None):
         _check_not_a_metric(self.name, self.model)
-        if self._writes_events() and self._writer is None:
+        writes = self.log_dir is not None and (
+            not self.chief_only or _keras.is_chief()
+        )
+        if writes and self._writer is None:
             try:
                 self._writer = _events.EventWriter(self.log_dir)
             except OSError as error:
@@ -213,179 +157,113 @@ class LearningRateLogger(keras.callbacks.Callback):
                     f"{error}. Received: log_dir={self.log_dir!r}"
                 ) from error
 
-    def _writes_events(self) -> bool:
-        if self.log_dir is None:
-            return False
-        return not self.chief_only or _keras.is_chief()
-
     def on_epoch_begin(self, epoch, logs=None):
-        self._bind_optimizer()
-        self._planned = (self.params or {}).get("steps") or 0
-        self._epoch_start = _keras.step_counter(self._optimizer_ref)
-        epoch_lrs = None
-        if self._schedule_ref is not None:
-            # An epoch of unknown length gets them in growing chunks.
-            epoch_lrs = self._schedule_lrs(
-                self._epoch_start, self._planned or 64
-            )
+        optimizer = self.model.optimizer
+        lr = _keras.learning_rate_object(optimizer)
+        schedule_cls = keras.optimizers.schedules.LearningRateSchedule
         with self._lock:
-            self._epoch_lrs = epoch_lrs
-            self._done = 0
-            # Plain learning rates, by the epoch index of an execution's
-            # first step.
-            self._plain_lrs = {}
+            self._schedule = lr if isinstance(lr, schedule_cls) else None
+            self._planned = (self.params or {}).get("steps") or 0
+            self._epoch_start = _keras.step_counter(optimizer)
+            self._done, self._known = 0, []
+            if self._schedule is not None:
+                self._epoch_lrs(0, 1)  # computed ahead, in one call
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self._schedule_ref is None:
+        if self._schedule is None:
             # Read before the execution's steps apply it (another callback
             # may just have changed it).
-            self._plain_lrs[batch] = self._plain_lr()
+            lr = self._plain_lr()
+            with self._lock:
+                known = self._known
+                known.extend((known[-1:] or [lr]) * (batch - len(known)))
+                known.append(lr)
 
     def on_train_batch_end(self, batch, logs=None):
-        # `batch` is the epoch index of the execution's last step (Keras
-        # reports a full execution even where the data ran out).
-        done = batch + 1
-        if self._planned:
-            done = min(done, self._planned)
-        elif self._epoch_lrs is not None and done > len(self._epoch_lrs):
-            more = self._schedule_lrs(
-                self._epoch_start + len(self._epoch_lrs),
-                max(done, 2 * len(self._epoch_lrs)) - len(self._epoch_lrs),
-            )
-            self._epoch_lrs = np.concatenate([self._epoch_lrs, more])
+        done = self._steps_done(batch)
         with self._lock:
             self._done = max(self._done, done)
-        if logs is None:
-            return
-        if self._epoch_lrs is not None:
-            logs[self.name] = float(self._epoch_lrs[done - 1])
-        elif self._plain_lrs:
-            begin = max(b for b in list(self._plain_lrs) if b <= batch)
-            logs[self.name] = self._plain_lrs[begin]
+            if logs is not None:
+                logs[self.name] = float(self._epoch_lrs(done - 1, done)[0])
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         count = _keras.step_counter(self.model.optimizer) - self._epoch_start
-        steps = np.arange(self._epoch_start, self._epoch_start + max(count, 0))
-        lrs = self._epoch_step_lrs(len(steps))
         with self._lock:
-            self._committed.setdefault("iterations", []).extend(
-                (steps + 1).tolist()
-            )
-            self._committed.setdefault("lr", []).extend(lrs.tolist())
-            self._done = 0
+            start = self._epoch_start
+            steps = list(range(start + 1, start + 1 + max(count, 0)))
+            lrs = self._epoch_lrs(0, len(steps)).tolist()
+            self._iterations += steps
+            self._lrs += lrs
             self._epoch_start += len(steps)
-            self._epoch_lrs = None
-        last = self._committed["lr"][-1] if self._committed["lr"] else None
-        if last is not None:
-            logs[self.name] = last
+            self._done, self._known = 0, []
+        if not self._lrs:
+            return
+        logs[self.name] = last = self._lrs[-1]
         if self._writer is not None:
-            self._write(self.name, steps + 1, lrs, _STEP_DESCRIPTION)
-            if last is not None:
-                self._write(
-                    self.name + EPOCH_TAG_SUFFIX,
-                    [epoch],
-                    [last],
-                    _EPOCH_DESCRIPTION.format(name=self.name),
+            self._try("scalars", self.name, steps, lrs, _STEP_DESCRIPTION)
+            about = _EPOCH_DESCRIPTION.format(name=self.name)
+            tag = self.name + "_of_last_step"
+            self._try("scalars", tag, [epoch], [last], about)
+            self._try("flush")
+
+    def _try(self, method, *args):
+        """Calls the event writer; a failure warns once per cause."""
+        try:
+            getattr(self._writer, method)(*args)
+        except Exception as error:  # training goes on
+            line = str(error).partition("\n")[0]
+            cause = f"{type(error).__name__}: {line}"
+            if cause not in self.errors:
+                message = (
+                    f"{type(self).__name__} could not write TensorBoard "
+                    f"events to {self.log_dir!r} ({cause}); training goes "
+                    "on, `history` keeps every step."
                 )
-            self._flush()
-
-    def _epoch_step_lrs(self, count):
-        """The LRs of the `count` steps this epoch took."""
-        if self._schedule_ref is not None:
-            if self._epoch_lrs is not None and count <= len(self._epoch_lrs):
-                return np.asarray(self._epoch_lrs[:count], np.float64)
-            return self._schedule_lrs(self._epoch_start, count)
-        return self._plain_step_lrs(count)
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._flush()
-
-    # -- TensorBoard --------------------------------------------------------
-
-    def _write(self, tag, steps, values, description):
-        if not len(steps):
-            return
-        try:
-            self._writer.scalars(tag, steps, values, description)
-        except Exception as error:  # training goes on; reported once
-            self._report(error)
-
-    def _flush(self):
-        try:
-            self._writer.flush()
-        except Exception as error:
-            self._report(error)
-
-    def _report(self, error):
-        cause = f"{type(error).__name__}: {str(error).splitlines()[0]}"
-        self.errors.append(cause)
-        if cause in self._reported:
-            return
-        self._reported.add(cause)
-        message = (
-            f"{type(self).__name__} could not write TensorBoard events "
-            f"to {self.log_dir!r} ({cause}); training goes on, `history` "
-            "keeps every step."
-        )
-        logger.error(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
+                logger.error(message)
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
+            self.errors.append(cause)
 
 
-_KERAS_LOG_NAMES = ("loss", "steps_per_second")
-
-
-def _check_log_name(name) -> str:
-    _validation.check_name("name", name)
-    if name in _KERAS_LOG_NAMES or name.startswith("val_"):
-        raise ValueError(
-            f"Argument `name` must not be a name Keras puts in the logs "
-            f"itself ({', '.join(_KERAS_LOG_NAMES)}, 'val_...'): the value "
-            f"would overwrite it. Received: name={name!r}"
-        )
-    return name
-
-
-def _metric_names(model):
-    """The names the model's metrics log under, as far as known now."""
-    names = set()
+def flat_metrics(model):
+    """The model's metrics, those inside a compile container included."""
     for metric in getattr(model, "metrics", None) or []:
         inner = getattr(metric, "metrics", None)
-        for m in inner if inner is not None else [metric]:
-            names.add(m.name)
-    if _keras.metrics_known_before_training():
-        return names
-    # Not built yet: the compile config names them (it imports TensorFlow,
-    # so only where the metrics are not known).
-    try:
-        config = model.get_compile_config() or {}
-    except Exception:  # not compiled, or not serializable
-        config = {}
-    for key in ("metrics", "weighted_metrics"):
-        _collect_names(config.get(key), names)
-    return names
-
-
-def _collect_names(value, names):
-    if isinstance(value, str):
-        names.add(value)
-    elif isinstance(value, dict):
-        config = value.get("config")
-        if isinstance(config, dict) and isinstance(config.get("name"), str):
-            names.add(config["name"])
-        else:
-            for item in value.values():
-                _collect_names(item, names)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect_names(item, names)
+        yield from inner if inner is not None else [metric]
 
 
 def _check_not_a_metric(name, model):
-    if name in _metric_names(model):
+    names = {metric.name for metric in flat_metrics(model)}
+    if not _keras.metrics_known_before_training():
+        # Not built yet: the compile config names them (it imports
+        # TensorFlow, so only where the metrics are not known).
+        try:
+            config = model.get_compile_config() or {}
+        except Exception:  # not compiled, or not serializable
+            config = {}
+        names |= _names(config.get("metrics"), config.get("weighted_metrics"))
+    if name in names:
         raise ValueError(
-            f"Argument `name` must not be the name of one of the model's "
-            f"metrics, whose value it would overwrite in the logs. "
+            "Argument `name` must not be the name of one of the model's "
+            "metrics, whose value it would overwrite in the logs. "
             f"Received: name={name!r}"
         )
+
+
+def _names(*values) -> set:
+    """The metric names in compile-config values (strings, serialized
+    metrics, lists and dicts of them)."""
+    names = set()
+    for value in values:
+        if isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, dict):
+            config = value.get("config")
+            name = config.get("name") if isinstance(config, dict) else None
+            if isinstance(name, str):
+                names.add(name)
+            else:
+                names |= _names(*value.values())
+        elif isinstance(value, (list, tuple)):
+            names |= _names(*value)
+    return names

@@ -9,6 +9,7 @@ from keras import ops
 
 from keras_clr import _keras
 from keras_clr import _validation
+from keras_clr.callbacks.lr_logger import flat_metrics
 from keras_clr.schedules._momentum import supports_momentum
 from keras_clr.schedules.adjusted import AdjustedSchedule
 
@@ -18,12 +19,10 @@ logger = logging.getLogger(__name__)
 class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
     """`ReduceLROnPlateau` for cyclical schedules: lowers both bounds.
 
-    Use it where you would use Keras' `ReduceLROnPlateau`, which raises a
-    `TypeError` on an optimizer built with a schedule. This callback
-    instead multiplies the whole schedule (lower and upper bound alike) by
-    `factor` when `monitor` has not improved for `patience` epochs. It
-    reduces on exactly the epochs Keras' callback would for the same
-    values and arguments:
+    Use it where you would use Keras' `ReduceLROnPlateau`, which refuses an
+    optimizer built with a schedule. When `monitor` has not improved for
+    `patience` epochs, it multiplies the whole keras_clr schedule (both
+    bounds) by `factor`, on exactly the epochs Keras' callback would:
 
     ```
     improved = best is None or current < best - min_delta   ("min")
@@ -33,17 +32,11 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         is above min_lr: scale <- max(scale * factor, min_lr / max_lr)
     ```
 
-    `mode="auto"` minimizes a loss and otherwise takes the direction of
-    the model's metric of that name, as Keras does. The optimizer's
-    keras_clr schedule is wrapped once in a `keras_clr.AdjustedSchedule`,
-    whose scale is a variable read inside the train step: a change takes
-    effect at the next step with no retrace on TensorFlow and PyTorch (JAX
-    compiles variables outside the optimizer's state as constants, so
-    there the train step is traced once more per change). The scale is
-    part of the schedule's config, so `model.save` keeps it
-    (`BackupAndRestore` does not: it keeps weights and optimizer
-    variables). Each change is logged, and kept in `history` (epoch and new
-    scale).
+    `mode="auto"` minimizes a loss, else follows the metric's direction,
+    as Keras does. The scale is a variable of a `keras_clr.AdjustedSchedule`
+    wrapped around the schedule: it applies from the next step (JAX traces
+    the step once more) and `model.save` keeps it. Each change is logged,
+    kept in `history` as `(epoch, scale)`, and in `logs["lr_bounds_scale"]`.
 
     Example:
 
@@ -70,10 +63,9 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         min_lr: The schedule's upper bound is not scaled below this.
 
     Raises:
-        ValueError: At construction for an invalid argument; when training
-            starts, if the optimizer's learning rate is not a keras_clr
-            schedule; at the first epoch's end, with `mode="auto"`, if the
-            direction of `monitor` cannot be told.
+        ValueError: For an invalid argument; when training starts, if the
+            learning rate is not a keras_clr schedule; at the first epoch's
+            end, with `mode="auto"`, if `monitor`'s direction is unknown.
     """
 
     def __init__(
@@ -101,23 +93,15 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         _validation.check_choice("mode", mode, ("auto", "min", "max"))
         _validation.check_non_negative("min_delta", min_delta)
         _validation.check_non_negative("min_lr", min_lr)
-        self.monitor = monitor
-        self.factor = factor
-        self.patience = patience
-        self.verbose = verbose
-        self.mode = mode
-        self.min_delta = min_delta
-        self.cooldown = cooldown
-        self.min_lr = min_lr
-        self.history = []
-        self.schedule = None
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.verbose, self.mode, self.min_delta = verbose, mode, min_delta
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self.history, self.schedule = [], None
         self._reset_counters()
 
     def _reset_counters(self):
         # As Keras' ReduceLROnPlateau: the first value is an improvement.
-        self.best = None
-        self.wait = 0
-        self.cooldown_counter = 0
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
         self._minimize = None
 
     def _direction(self) -> bool:
@@ -126,7 +110,7 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             return self.mode == "min"
         name = self.monitor.removeprefix("val_")
         minimize = True if name == "loss" else None
-        for metric in _flat_metrics(self.model):
+        for metric in flat_metrics(self.model):
             direction = getattr(metric, "_direction", None)
             if metric.name == name and direction is not None:
                 minimize = direction != "up"
@@ -137,14 +121,6 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
                 "minimized. Pass mode='max' or mode='min'."
             )
         return minimize
-
-    def _is_improvement(self, current, best) -> bool:
-        if best is None:
-            return True
-        # In float32, as Keras' `ops.less`/`ops.greater` compare them.
-        if self._minimize:
-            return bool(np.float32(current + self.min_delta) < np.float32(best))
-        return bool(np.float32(current - self.min_delta) > np.float32(best))
 
     def _bind(self, strict):
         """Wraps the optimizer's schedule; True when it is in place."""
@@ -179,10 +155,6 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         self._bind(strict=True)
         self._reset_counters()
 
-    def _upper_bound(self) -> float:
-        inner = self.schedule.schedule
-        return float(getattr(inner, "max_lr", 0.0) or 0.0)
-
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         if self._minimize is None:
@@ -200,22 +172,27 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
             return
         # Keras' ReduceLROnPlateau, step for step.
         if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
+            self.cooldown_counter, self.wait = self.cooldown_counter - 1, 0
         if self._is_improvement(current, self.best):
-            self.best = current
-            self.wait = 0
+            self.best, self.wait = current, 0
             return
         if self.cooldown_counter > 0:
             return
         self.wait += 1
         if self.wait >= self.patience and self._reduce(epoch, scale):
-            self.cooldown_counter = self.cooldown
-            self.wait = 0
+            self.cooldown_counter, self.wait = self.cooldown, 0
+
+    def _is_improvement(self, current, best) -> bool:
+        if best is None:
+            return True
+        # In float32, as Keras' `ops.less`/`ops.greater` compare them.
+        if self._minimize:
+            return bool(np.float32(current + self.min_delta) < np.float32(best))
+        return bool(np.float32(current - self.min_delta) > np.float32(best))
 
     def _reduce(self, epoch, scale) -> bool:
         """Scales the bounds; False where `min_lr` allows no reduction."""
-        upper = self._upper_bound()
+        upper = float(getattr(self.schedule.schedule, "max_lr", 0.0) or 0.0)
         if upper > 0:
             # The upper bound as Keras would hold the LR: in float32.
             old = float(np.float32(upper * scale))
@@ -237,9 +214,3 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         if self.verbose:
             print(message)
         return True
-
-
-def _flat_metrics(model):
-    for metric in getattr(model, "metrics", None) or []:
-        inner = getattr(metric, "metrics", None)
-        yield from inner if inner is not None else [metric]

@@ -320,7 +320,7 @@ def test_backup_and_restore_resumes_the_cycle(tmp_path):
     "kwargs, message",
     [
         (dict(step_size=0), r"Argument `step_size` must be > 0"),
-        (dict(step_size="2"), r"Argument `step_size` must be a finite"),
+        (dict(step_size="2"), r"Argument `step_size` must be a number"),
         (dict(base_lr=0.1, max_lr=0.01), r"`max_lr` must be >= `base_lr`"),
         (dict(mode="tri"), r"Argument `mode` must be one of"),
         (dict(scale_mode="bogus"), r"Argument `scale_mode` must be one of"),
