@@ -26,10 +26,15 @@ def as_number(name: str, value):
     and tensors (a step count read from a model); refuses bools, strings,
     `None` and anything with more than one element, naming the argument.
     """
-    if not isinstance(value, numbers.Number) and getattr(value, "shape", None):
+    shape = getattr(value, "shape", None)
+    if (
+        not isinstance(value, numbers.Number)
+        and shape is not None
+        and len(shape)
+    ):
         raise ValueError(
             f"Argument `{name}` must be a number, not an array of shape "
-            f"{tuple(value.shape)}. Received: {name}={value!r}"
+            f"{tuple(shape)}. Received: {name}={value!r}"
         )
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         try:  # 0-d arrays and tensors of every backend

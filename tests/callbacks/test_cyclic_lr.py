@@ -343,8 +343,12 @@ def test_string_arguments_refuse_tensors(argument):
         match=rf"Argument `{argument}` must be one of .* of type \w+",
     ):
         keras_clr.CyclicLR(**{argument: tensor})
+    # A 0-d tensor is a number (as a NumPy scalar is); more is refused.
+    clr = keras_clr.CyclicLR(base_lr=keras.ops.convert_to_tensor(0.002))
+    config = clr.schedule.get_config()["schedule"]["config"]
+    assert type(config["base_lr"]) is float
     with pytest.raises(ValueError, match=r"Argument `base_lr` must be a"):
-        keras_clr.CyclicLR(base_lr=tensor)
+        keras_clr.CyclicLR(base_lr=keras.ops.ones((2,)))
 
 
 def test_a_failed_reset_keeps_the_previous_state():
