@@ -196,22 +196,29 @@ def smallest(run, target):
 
 
 def analyse(seed_runs, target):
-    """Per policy: budget reached, and ratios to the best batch-100 constant."""
-    reached = {n: smallest(r, target) for n, r in seed_runs["runs"].items()}
-    constants = [
-        (v, n)
-        for n, v in reached.items()
-        if n.startswith("constant") and n.endswith("batch 100") and v
-    ]
+    """Per policy: budget reached, and ratios to the best batch-100 constant.
+
+    When no constant reaches `target` within the budgets, it needs at least
+    one epoch more and more seconds than its longest run: the ratios are
+    then upper bounds (`"bound": True`).
+    """
+    runs = seed_runs["runs"]
+    reached = {n: smallest(r, target) for n, r in runs.items()}
+    grid = [n for n in runs if n.startswith("constant") and "batch 100" in n]
+    constants = [(reached[n], n) for n in grid if reached[n]]
     best = min(constants)[1] if constants else None
-    row = {"best_constant": best, "policies": {}}
+    reference = reached[best] if best else None
+    if best is None:
+        longest = max(len(runs[n]["accuracy"]) for n in grid)
+        fastest = min(runs[n]["seconds"][-1] for n in grid)
+        reference = (longest + 1, fastest)
+    row = {"best_constant": best, "bound": best is None, "policies": {}}
     for name, value in reached.items():
         entry = {"epochs": None, "seconds": None}
         if value:
             entry = {"epochs": value[0], "seconds": value[1]}
-            if best:
-                entry["epochs_ratio"] = value[0] / reached[best][0]
-                entry["seconds_ratio"] = value[1] / reached[best][1]
+            entry["epochs_ratio"] = value[0] / reference[0]
+            entry["seconds_ratio"] = value[1] / reference[1]
         row["policies"][name] = entry
     return row
 
@@ -255,9 +262,10 @@ def report(per_seed, max_epochs):
                 if p["epochs"]:
                     cell = f"{p['epochs']} ep, {p['seconds']:.1f} s"
                     if "epochs_ratio" in p:
+                        at_most = "<" if row["bound"] else ""
                         cell += (
-                            f" (x{p['epochs_ratio']:.2f} ep, "
-                            f"x{p['seconds_ratio']:.2f} s)"
+                            f" ({at_most}x{p['epochs_ratio']:.2f} ep, "
+                            f"{at_most}x{p['seconds_ratio']:.2f} s)"
                         )
                 lr = per_seed[seed]["runs"][name].get("lr")
                 if isinstance(lr, list):
@@ -272,7 +280,16 @@ def report(per_seed, max_epochs):
                 f"seed {s}: {r['best_constant']}" for s, r in rows.items()
             )
         )
-        print("\nratios to the best batch-100 constant, mean ± std [min, max]:")
+        bounds = [str(s) for s, r in rows.items() if r["bound"]]
+        print(
+            "\nratios to the best batch-100 constant, mean ± std [min, max]"
+            + (
+                f" (upper bounds in seeds {', '.join(bounds)})"
+                if bounds
+                else ""
+            )
+            + ":"
+        )
         means = {}
         for name in names:
             column = [rows[s]["policies"][name] for s in rows]
@@ -289,14 +306,16 @@ def report(per_seed, max_epochs):
                 )
         if means:
             best = min(means, key=lambda n: means[n][1])
-            closing.append((target, best, *means[best]))
+            closing.append((target, best, *means[best], bool(bounds)))
     print(
         "\nclosing figures (best keras_clr policy, from its range test alone):"
     )
-    for target, name, epochs, seconds in closing:
+    for target, name, epochs, seconds, bound in closing:
+        at_most = "at most " if bound else ""
         print(
             f"- {target:.3f}: {name}: mean ratio to the best batch-100 "
-            f"constant x{epochs:.2f} in epochs, x{seconds:.2f} in seconds"
+            f"constant {at_most}x{epochs:.2f} in epochs, {at_most}"
+            f"x{seconds:.2f} in seconds"
         )
     for seed, r in per_seed.items():
         a, b = r["info"]["reference_seconds"]
