@@ -195,7 +195,7 @@ def budget_search(data, epochs, seeds, progress=None, first=0, total=None):
             {
                 "seed": seed,
                 "max_lr": max_lr,
-                "range_test_s": tested,
+                "range_test": {"time_s": tested},
                 "budgets": budgets,
             }
         )

@@ -150,7 +150,7 @@ def budget_findings(results):
         f"{mean('article_constant', 'final_val_accuracy'):.4f}.",
     ]
     lrs = ", ".join(f"{r['max_lr']:.3g}" for r in b["runs"])
-    tests = _stats([r["range_test_s"] for r in b["runs"]])["mean"]
+    tests = _stats([r["range_test"]["time_s"] for r in b["runs"]])["mean"]
     parts = []
     for target in b["targets"]:
         found = [smallest_budget(r, target) for r in b["runs"]]

@@ -139,13 +139,13 @@ def _budget(first_epochs_reached=(1, 1, 2)):
             {
                 "seed": 0,
                 "max_lr": 0.01,
-                "range_test_s": 4.0,
+                "range_test": {"time_s": 4.0},
                 "budgets": budgets((1, 2.0, 0.96), (2, 4.0, 0.976)),
             },
             {
                 "seed": 1,
                 "max_lr": 0.012,
-                "range_test_s": 5.0,
+                "range_test": {"time_s": 5.0},
                 "budgets": budgets(
                     (1, 3.0, 0.97), (2, 5.0, 0.974), (3, 7.0, 0.977)
                 ),
@@ -153,7 +153,7 @@ def _budget(first_epochs_reached=(1, 1, 2)):
             {
                 "seed": 2,
                 "max_lr": 0.014,
-                "range_test_s": 6.0,
+                "range_test": {"time_s": 6.0},
                 # Never reaches 0.975 within the 3 epochs.
                 "budgets": budgets(
                     (1, 1.0, 0.80), (2, 3.0, 0.95), (3, 5.0, 0.96)
