@@ -160,9 +160,13 @@ def budget_findings(results):
             continue
         epochs = sorted(f["epochs"] for f in hit)
         seconds = _stats([f["time_s"] for f in hit])["mean"]
+        span = f"{epochs[0]}" + (
+            f"-{epochs[-1]}" if epochs[-1] > epochs[0] else ""
+        )
+        plural = "s" if epochs[-1] > 1 else ""
         parts.append(
-            f"{target:g} within {epochs[0]}-{epochs[-1]} epochs "
-            f"({seconds:.2f} s) in {len(hit)} of {len(found)} seeds"
+            f"{target:g} in {span} epoch{plural} (mean {seconds:.2f} s) in "
+            f"{len(hit)} of {len(found)} seeds"
         )
     relu_text = ", ".join(
         _first_epoch(r["history"]["val_accuracy"], BUDGET_TARGET)
@@ -173,7 +177,8 @@ def budget_findings(results):
         f"{b['batch']}, with max_lr from keras_clr's range test ({lrs}; "
         f"the test takes {tests:.1f} s more), one-cycle reached "
         + " and ".join(parts)
-        + f". The article's CLR ran {results['epochs']} epochs. The network "
+        + f". The article's CLR ran {results['epochs']} epochs "
+        f"({mean('article_clr', 'time_s'):.2f} s) for {clr:.4f}. The network "
         "differs (relu hidden layers), so compare with the relu constant LR "
         f"at batch {c['relu_constant']['batch']}: it first reached "
         f"{BUDGET_TARGET:g} at epoch {relu_text} (per seed; - for never in "

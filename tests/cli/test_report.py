@@ -215,13 +215,25 @@ def test_budget_findings_say_what_each_part_adds():
     assert lines[2] == (
         "What one-cycle adds: on the relu network at batch 500, with max_lr "
         "from keras_clr's range test (0.01, 0.012, 0.014; the test takes "
-        "5.0 s more), one-cycle reached 0.8352 within 1-2 epochs (2.67 s) "
-        "in 3 of 3 seeds and 0.975 within 2-3 epochs (5.50 s) in 2 of 3 "
-        "seeds. The article's CLR ran 2 epochs. The network differs (relu "
+        "5.0 s more), one-cycle reached 0.8352 in 1-2 epochs (mean 2.67 s) "
+        "in 3 of 3 seeds and 0.975 in 2-3 epochs (mean 5.50 s) in 2 of 3 "
+        "seeds. The article's CLR ran 2 epochs (8.00 s) for 0.8200. The "
+        "network differs (relu "
         "hidden layers), so compare with the relu constant LR at batch "
         "2000: it first reached 0.975 at epoch -, 2, - (per seed; - for "
         "never in 2)."
     )
+
+
+def test_one_budget_for_every_seed_is_named_once():
+    results = budget_results()
+    for run in results["budget"]["runs"]:
+        run["budgets"] = [
+            {"epochs": 1, "time_s": 2.0, "final_val_accuracy": 0.98}
+        ]
+    line = report.budget_findings(results)[2]
+    assert "reached 0.8352 in 1 epoch (mean 2.00 s) in 3 of 3 seeds" in line
+    assert "0.975 in 1 epoch (mean 2.00 s) in 3 of 3 seeds." in line
 
 
 def test_markdown_shows_the_budget_section_when_there_is_one():
