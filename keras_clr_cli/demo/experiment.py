@@ -148,7 +148,7 @@ BUDGET_BATCH = 500
 BUDGET_MAX_EPOCHS = 6
 
 
-def budget_search(data, epochs, seeds, progress=None, first=0, total=None):
+def budget_search(data, epochs, seeds):
     """One-cycle under a budget, with `max_lr` from keras_clr alone.
 
     Per seed: the range test at batch `BUDGET_BATCH` on the relu network,
@@ -177,11 +177,7 @@ def budget_search(data, epochs, seeds, progress=None, first=0, total=None):
                 BUDGET_BATCH,
                 OneCyclePolicy(max_lr, budget * steps_per_epoch),
             )
-            callbacks = ()
-            if progress is not None:
-                progress.start(run, seed, first + seed, total, budget)
-                callbacks = (progress.callback,)
-            outcome = run_one(run, data, budget, seed, callbacks)
+            outcome = run_one(run, data, budget, seed)
             budgets.append(
                 {
                     "epochs": budget,
@@ -340,7 +336,7 @@ def run_demo(data, epochs=15, seeds=3, progress=None):
         "article": article.REPORTED,
         "configurations": {},
     }
-    total = len(runs) * seeds + seeds  # and one budget search per seed
+    total = len(runs) * seeds
     for number, run in enumerate(runs):
         outcomes = []
         for seed in range(seeds):
@@ -357,9 +353,7 @@ def run_demo(data, epochs=15, seeds=3, progress=None):
             "summary": report.summarize(outcomes),
             "runs": outcomes,
         }
-    results["budget"] = budget_search(
-        data, epochs, seeds, progress, len(runs) * seeds, total
-    )
+    results["budget"] = budget_search(data, epochs, seeds)
     results["findings"] = report.findings(results)
     return results
 
