@@ -1,27 +1,35 @@
-"""Constant LR vs cyclic policies on MNIST, over several seeds.
+"""The smallest budget at which each LR policy reaches a test accuracy.
 
-The article's architecture with relu hidden layers (784-100-50-10), Adam,
-batch 100, on the real MNIST set (`data/mnist` in this repository, or
-`--data-dir` with the four IDX files). For each seed it trains a small grid
-of constant learning rates, `CyclicalLearningRate` and `OneCycle` for
-`--epochs` epochs each, evaluating the test set after every epoch, and
-measures two things:
+One-cycle training is used with a fixed, short budget: the schedule is
+sized to the budget and the model is judged when it ends (Smith & Topin,
+super-convergence, arXiv:1708.07120). So, for each policy and for budgets
+of 1, 2, ... `--max-epochs` epochs, this trains a fresh model (the
+article's 784-100-50-10 relu MLP, Adam, the repository's MNIST) for exactly
+that budget and records its final test accuracy and training seconds. Per
+seed it reports the smallest budget reaching each target (97.5% and 98%),
+in epochs and seconds, and the ratios to the best constant LR at batch 100.
 
-- epochs to target: the first epoch whose test accuracy reaches
-  `--target` (97.5%), as a ratio against the best constant LR of that seed
-  (the constant that gets there in the fewest epochs);
-- best accuracy at the budget: the highest test accuracy within the
-  `--epochs` epochs, against the best constant LR of that seed (the
-  constant with the highest best accuracy).
+Policies, at batch 100 and at batch 500:
 
-It prints a table per seed, then per policy the mean, standard deviation
-and range over seeds of both measures, and finally the claims that hold in
-every seed. The best constant LR is chosen per seed, per measure, so the
-constant LR gets the benefit of the doubt.
+- the constant grid `CONSTANTS`; a constant LR trained for `b` epochs is
+  the first `b` epochs of one longer run (same seed, same data order), so
+  one run with a test evaluation after each epoch gives every budget;
+- `CLR, range test`: `result.cyclical_learning_rate()` with one whole
+  cycle over the budget (step size = half the budget), ending at base_lr;
+- `OneCycle, range test`: `result.one_cycle(total_steps=budget)`;
+- `OneCycle, hand-picked`: the max LRs found by hand in issue 23.
 
-    python benchmarks/time_to_accuracy.py [--data-dir DIR] [--seeds 3]
-        [--epochs 12] [--json results.json]
-    python benchmarks/time_to_accuracy.py --from-json results.json
+The range-test rows use keras_clr alone: `lr_range_test` (200 steps, 1e-6
+to 1) on a fresh model of the same seed at the same batch; the test's own
+seconds are reported apart. A policy's search stops at its first budget
+reaching the highest target. Seconds count training only (no evaluation);
+a 2-epoch reference run at batch 100, repeated at the start and the end of
+each seed, gives the timing noise (A/A). Runs are deterministic per seed
+(`keras_clr_cli.demo.experiment.deterministic`).
+
+    python benchmarks/time_to_accuracy.py [--seeds 3] [--max-epochs 8]
+        [--json docs/results/time_to_accuracy.json]
+    python benchmarks/time_to_accuracy.py --from-json FILE
 """
 
 import argparse
@@ -39,268 +47,323 @@ from common import prepare_mnist  # noqa: E402
 
 import keras_clr  # noqa: E402
 from keras_clr_cli import mnist as datasets  # noqa: E402
+from keras_clr_cli.demo.experiment import deterministic  # noqa: E402
 
-CONSTANTS = (0.0003, 0.001, 0.003, 0.005)
+CONSTANTS = (0.0005, 0.001, 0.002)
+BATCHES = (100, 500)
+HAND_PICKED = {100: 0.005, 500: 0.02}  # issue 23, OneCycle max_lr by hand
+TARGETS = (0.975, 0.98)
+REFERENCE = ("constant 0.001", 100, 2)  # the A/A run: name, batch, epochs
 
 
 class _Clock(keras.callbacks.Callback):
-    """Training seconds (evaluation excluded) and test accuracy per epoch."""
+    """Cumulative training seconds and, if asked, test accuracy per epoch."""
 
-    def __init__(self, x_test, y_test):
+    def __init__(self, test=None, stop_at=None):
         super().__init__()
-        self.x_test, self.y_test = x_test, y_test
-        self.seconds, self.accuracy, self.train_time = [], [], 0.0
+        self.test, self.stop_at = test, stop_at
+        self.seconds, self.accuracy, self._total = [], [], 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.train_time += time.perf_counter() - self._start
-        self.seconds.append(self.train_time)
-        _, accuracy = self.model.evaluate(
-            self.x_test, self.y_test, batch_size=1000, verbose=0
-        )
-        self.accuracy.append(float(accuracy))
+        self._total += time.perf_counter() - self._start
+        self.seconds.append(self._total)
+        if self.test is not None:
+            self.accuracy.append(_accuracy(self.model, self.test))
+            if self.stop_at and self.accuracy[-1] >= self.stop_at:
+                self.model.stop_training = True
 
 
-def policies(steps_per_epoch):
-    """name -> a function building the learning rate (fresh per run)."""
-    made = {f"constant {lr:g}": (lambda lr=lr: lr) for lr in CONSTANTS}
-    # Smith: bounds from a range test, step size 2-10 epochs.
-    made["CLR 0.0005-0.005, step 2 epochs"] = lambda: (
-        keras_clr.CyclicalLearningRate(
-            0.0005, 0.005, step_size=2 * steps_per_epoch
-        )
-    )
-    made["OneCycle max 0.005 over 4 epochs"] = lambda: (
-        keras_clr.OneCycle.from_epochs(
-            0.005, epochs=4, steps_per_epoch=steps_per_epoch
-        )
-    )
-    return made
+def _accuracy(model, test):
+    return float(model.evaluate(*test, batch_size=1000, verbose=0)[1])
 
 
-def run(learning_rate, data, epochs, seed):
-    """Test accuracy and cumulative training seconds after each epoch."""
-    (x_train, y_train), (x_test, y_test) = data
-    keras.utils.set_random_seed(seed)
+def train(learning_rate, data, batch, epochs, seed, every_epoch=False):
+    """Accuracy and training seconds: per epoch, or after the last."""
+    train_data, test = data
+    deterministic(seed)
     model = build_seed_mlp("relu")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
-    clock = _Clock(x_test, y_test)
+    clock = _Clock(test if every_epoch else None, max(TARGETS))
     model.fit(
-        x_train,
-        y_train,
-        batch_size=100,
+        *train_data,
+        batch_size=batch,
         epochs=epochs,
         verbose=0,
         callbacks=[clock],
     )
-    return {"accuracy": clock.accuracy, "seconds": clock.seconds}
+    if every_epoch:
+        return {"accuracy": clock.accuracy, "seconds": clock.seconds}
+    return {"accuracy": _accuracy(model, test), "seconds": clock.seconds[-1]}
 
 
-def first_epoch(accuracy, target):
-    for epoch, value in enumerate(accuracy, start=1):
+def range_test(data, batch, seed):
+    """keras_clr's range test on a fresh model of this seed and batch."""
+    deterministic(seed)
+    model = build_seed_mlp("relu")
+    model.compile(
+        optimizer=keras.optimizers.Adam(), loss="categorical_crossentropy"
+    )
+    start = time.perf_counter()
+    result = keras_clr.lr_range_test(
+        model,
+        *data[0],
+        batch_size=batch,
+        start_lr=1e-6,
+        end_lr=1.0,
+        num_steps=200,
+        verbose=0,
+    )
+    return result, time.perf_counter() - start
+
+
+def schedules(result, batch, steps_per_epoch):
+    """name -> (max LR, function of the budget in epochs -> schedule)."""
+    base_lr, clr_max = result.suggest_bounds()
+    one_cycle_max = result.one_cycle(steps_per_epoch).max_lr
+    hand = HAND_PICKED[batch]
+    return {
+        f"CLR, range test, batch {batch}": (
+            [base_lr, clr_max],
+            lambda b: result.cyclical_learning_rate(
+                step_size=max(1, b * steps_per_epoch // 2)
+            ),
+        ),
+        f"OneCycle, range test, batch {batch}": (
+            one_cycle_max,
+            lambda b: result.one_cycle(total_steps=b * steps_per_epoch),
+        ),
+        f"OneCycle, hand-picked, batch {batch}": (
+            hand,
+            lambda b: keras_clr.OneCycle.from_epochs(hand, b, steps_per_epoch),
+        ),
+    }
+
+
+def run_seed(data, seed, max_epochs):
+    """Every policy's accuracy and seconds per budget, for one seed."""
+    runs, info = {}, {}
+    name, ref_batch, ref_epochs = REFERENCE
+    ref_lr = float(name.split()[1])
+    reference = [train(ref_lr, data, ref_batch, ref_epochs, seed)["seconds"]]
+    for batch in BATCHES:
+        steps_per_epoch = -(-len(data[0][0]) // batch)
+        for lr in CONSTANTS:
+            run = train(lr, data, batch, max_epochs, seed, every_epoch=True)
+            runs[f"constant {lr:g}, batch {batch}"] = run
+            _log(seed, f"constant {lr:g}, batch {batch}", run)
+        result, seconds = range_test(data, batch, seed)
+        info[f"range test, batch {batch}"] = {
+            "seconds": seconds,
+            "suggestions": result.suggestions,
+        }
+        for name, (max_lr, make) in schedules(
+            result, batch, steps_per_epoch
+        ).items():
+            run = {"accuracy": [], "seconds": [], "lr": max_lr}
+            for budget in range(1, max_epochs + 1):
+                one = train(make(budget), data, batch, budget, seed)
+                run["accuracy"].append(one["accuracy"])
+                run["seconds"].append(one["seconds"])
+                if one["accuracy"] >= max(TARGETS):
+                    break
+            runs[name] = run
+            _log(seed, name, run)
+    reference.append(
+        train(ref_lr, data, ref_batch, ref_epochs, seed)["seconds"]
+    )
+    info["reference_seconds"] = reference
+    return {"runs": runs, "info": info}
+
+
+def _log(seed, name, run):
+    accuracy = " ".join(f"{a:.4f}" for a in run["accuracy"])
+    print(f"  seed {seed} {name}: {accuracy}", flush=True)
+
+
+def smallest(run, target):
+    """(epochs, seconds) of the smallest budget reaching `target`."""
+    for budget, value in enumerate(run["accuracy"], start=1):
         if value >= target:
-            return epoch
+            return budget, run["seconds"][budget - 1]
     return None
 
 
-def analyse(per_seed, target):
-    """Both measures per seed, each against that seed's best constant."""
-    rows = {}
-    for seed, runs in per_seed.items():
-        reached = {
-            name: first_epoch(r["accuracy"], target) for name, r in runs.items()
-        }
-        best_acc = {name: max(r["accuracy"]) for name, r in runs.items()}
-        constants = [n for n in runs if n.startswith("constant")]
-        fastest = [(reached[n], n) for n in constants if reached[n]]
-        best_epochs, fastest_name = min(fastest) if fastest else (None, None)
-        best_constant_acc, most_accurate = max(
-            (best_acc[n], n) for n in constants
-        )
-        rows[seed] = {
-            "fastest_constant": fastest_name,
-            "most_accurate_constant": most_accurate,
-            "policies": {
-                name: {
-                    "epochs": reached[name],
-                    "seconds": (
-                        runs[name]["seconds"][reached[name] - 1]
-                        if reached[name]
-                        else None
-                    ),
-                    "epochs_ratio": (
-                        reached[name] / best_epochs
-                        if reached[name] and best_epochs
-                        else None
-                    ),
-                    "best_accuracy": best_acc[name],
-                    "accuracy_gain": best_acc[name] - best_constant_acc,
-                }
-                for name in runs
-            },
-        }
-    return rows
+def analyse(seed_runs, target):
+    """Per policy: budget reached, and ratios to the best batch-100 constant.
+
+    When no constant reaches `target` within the budgets, it needs at least
+    one epoch more and more seconds than its longest run: the ratios are
+    then upper bounds (`"bound": True`).
+    """
+    runs = seed_runs["runs"]
+    reached = {n: smallest(r, target) for n, r in runs.items()}
+    grid = [n for n in runs if n.startswith("constant") and "batch 100" in n]
+    constants = [(reached[n], n) for n in grid if reached[n]]
+    best = min(constants)[1] if constants else None
+    reference = reached[best] if best else None
+    if best is None:
+        longest = max(len(runs[n]["accuracy"]) for n in grid)
+        fastest = min(runs[n]["seconds"][-1] for n in grid)
+        reference = (longest + 1, fastest)
+    row = {"best_constant": best, "bound": best is None, "policies": {}}
+    for name, value in reached.items():
+        entry = {"epochs": None, "seconds": None}
+        if value:
+            entry = {"epochs": value[0], "seconds": value[1]}
+            entry["epochs_ratio"] = value[0] / reference[0]
+            entry["seconds_ratio"] = value[1] / reference[1]
+        row["policies"][name] = entry
+    return row
 
 
-def _spread(values, fmt):
-    """'mean ± std [min, max] (n)' of the values that are not None."""
+def _fmt(value, spec):
+    return "-" if value is None else f"{value:{spec}}"
+
+
+def _spread(values):
     present = [v for v in values if v is not None]
     if not present:
         return "-"
     std = statistics.stdev(present) if len(present) > 1 else 0.0
-    text = (
-        f"{statistics.mean(present):{fmt}} ± {std:{fmt.lstrip('+')}} "
-        f"[{min(present):{fmt}}, {max(present):{fmt}}]"
-    )
+    text = f"{statistics.fmean(present):.2f} ± {std:.2f}"
+    text += f" [{min(present):.2f}, {max(present):.2f}]"
     if len(present) < len(values):
         text += f" ({len(present)}/{len(values)} seeds)"
     return text
 
 
-def print_seed(seed, row, names):
-    print(
-        f"\nseed {seed}: fastest constant {row['fastest_constant']}, "
-        f"most accurate constant {row['most_accurate_constant']}"
-    )
-    print(
-        f"{'policy':<34} {'epochs':>6} {'seconds':>8} "
-        f"{'vs best':>7} {'best acc':>8} {'gain':>8}"
-    )
-    for name in names:
-        p = row["policies"][name]
-        seconds = f"{p['seconds']:.1f}" if p["seconds"] else "-"
-        ratio = f"{p['epochs_ratio']:.2f}" if p["epochs_ratio"] else "-"
-        print(
-            f"{name:<34} {p['epochs'] or '-':>6} {seconds:>8} "
-            f"{ratio:>7} {p['best_accuracy']:>8.4f} "
-            f"{p['accuracy_gain']:>+8.4f}"
-        )
-
-
-def report(rows, names, target, epochs):
-    print(f"\nover {len(rows)} seeds (mean ± std [min, max]):")
-    fastest, most_accurate = [], []
-    for row in rows.values():
-        best = row["fastest_constant"]
-        fastest.append(row["policies"][best]["epochs"] if best else None)
-        best = row["most_accurate_constant"]
-        most_accurate.append(row["policies"][best]["best_accuracy"])
-    print("best constant LR, chosen per seed")
-    print(f"  epochs to {target}: {_spread(fastest, '.1f')}")
-    print(
-        f"  best accuracy in {epochs} epochs: {_spread(most_accurate, '.4f')}"
-    )
-    for name in names:
-        column = [row["policies"][name] for row in rows.values()]
-        print(f"{name}")
-        print(
-            f"  epochs to {target}: "
-            f"{_spread([p['epochs'] for p in column], '.1f')}"
-        )
-        print(
-            "  epochs vs best constant: "
-            f"{_spread([p['epochs_ratio'] for p in column], '.2f')}"
-        )
-        print(
-            f"  best accuracy in {epochs} epochs: "
-            f"{_spread([p['best_accuracy'] for p in column], '.4f')}"
-        )
-        print(
-            "  gain over best constant: "
-            f"{_spread([p['accuracy_gain'] for p in column], '+.4f')}"
-        )
-    print("\nholds in every seed:")
-    for name in names:
-        if name.startswith("constant"):
+def report(per_seed, max_epochs):
+    names = list(next(iter(per_seed.values()))["runs"])
+    library = [n for n in names if "range test" in n]
+    closing = []
+    for target in TARGETS:
+        rows = {s: analyse(r, target) for s, r in per_seed.items()}
+        if not any(
+            p["epochs"]
+            for row in rows.values()
+            for p in row["policies"].values()
+        ):
             continue
-        column = [row["policies"][name] for row in rows.values()]
-        gains = [p["accuracy_gain"] for p in column]
-        if all(gain > 0 for gain in gains):
-            print(
-                f"  {name}: best accuracy in {epochs} epochs above the best "
-                f"constant LR's (by {min(gains):.4f} to {max(gains):.4f})"
+        print(f"\n## Target {target:.3f}: smallest budget (of 1-{max_epochs})")
+        print("\n| policy | " + " | ".join(f"seed {s}" for s in rows))
+        print("|---" * (len(rows) + 1) + "|")
+        for name in names:
+            cells = []
+            for seed, row in rows.items():
+                p = row["policies"][name]
+                cell = "not reached"
+                if p["epochs"]:
+                    cell = f"{p['epochs']} ep, {p['seconds']:.1f} s"
+                    if "epochs_ratio" in p:
+                        at_most = "<" if row["bound"] else ""
+                        cell += (
+                            f" ({at_most}x{p['epochs_ratio']:.2f} ep, "
+                            f"{at_most}x{p['seconds_ratio']:.2f} s)"
+                        )
+                lr = per_seed[seed]["runs"][name].get("lr")
+                if isinstance(lr, list):
+                    cell += f"; lr {lr[0]:.2g}-{lr[1]:.2g}"
+                elif lr:
+                    cell += f"; max_lr {lr:.3g}"
+                cells.append(cell)
+            print(f"| {name} | " + " | ".join(cells) + " |")
+        print(
+            "\nbest constant at batch 100: "
+            + ", ".join(
+                f"seed {s}: {r['best_constant']}" for s, r in rows.items()
             )
-        epochs_needed = [p["epochs"] for p in column]
-        if None in epochs_needed:
-            continue
-        # Seeds where no constant LR reached the target count as faster.
-        ratios = [p["epochs_ratio"] for p in column]
-        timed = [r for r in ratios if r is not None]
-        if timed and all(r <= 1 for r in timed):
-            missed = len(ratios) - len(timed)
-            word = "fewer" if all(r < 1 for r in timed) else "no more"
-            print(
-                f"  {name}: reaches {target} in {min(epochs_needed)}-"
-                f"{max(epochs_needed)} epochs, {word} than the best constant "
-                f"LR (ratio {min(timed):.2f}-{max(timed):.2f} in "
-                f"{len(timed)} seeds; in {missed} no constant LR reached it "
-                f"within {epochs} epochs)"
+        )
+        bounds = [str(s) for s, r in rows.items() if r["bound"]]
+        print(
+            "\nratios to the best batch-100 constant, mean ± std [min, max]"
+            + (
+                f" (upper bounds in seeds {', '.join(bounds)})"
+                if bounds
+                else ""
             )
+            + ":"
+        )
+        means = {}
+        for name in names:
+            column = [rows[s]["policies"][name] for s in rows]
+            epochs = [p.get("epochs_ratio") for p in column]
+            seconds = [p.get("seconds_ratio") for p in column]
+            print(
+                f"- {name}: epochs {_spread(epochs)}; "
+                f"seconds {_spread(seconds)}"
+            )
+            if name in library and None not in seconds:
+                means[name] = (
+                    statistics.fmean(epochs),
+                    statistics.fmean(seconds),
+                )
+        if means:
+            best = min(means, key=lambda n: means[n][1])
+            closing.append((target, best, *means[best], bool(bounds)))
+    print(
+        "\nclosing figures (best keras_clr policy, from its range test alone):"
+    )
+    for target, name, epochs, seconds, bound in closing:
+        at_most = "at most " if bound else ""
+        print(
+            f"- {target:.3f}: {name}: mean ratio to the best batch-100 "
+            f"constant {at_most}x{epochs:.2f} in epochs, {at_most}"
+            f"x{seconds:.2f} in seconds"
+        )
+    for seed, r in per_seed.items():
+        a, b = r["info"]["reference_seconds"]
+        tests = ", ".join(
+            f"batch {k.split()[-1]} {v['seconds']:.1f} s"
+            for k, v in r["info"].items()
+            if k.startswith("range test")
+        )
+        print(
+            f"seed {seed}: A/A reference {a:.1f} s then {b:.1f} s "
+            f"(x{b / a:.2f}); range tests {tests}"
+        )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=MNIST_DIR)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--max-epochs", type=int, default=8)
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
-    parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--target", type=float, default=0.975)
     parser.add_argument("--json", help="write every number to this file")
-    parser.add_argument(
-        "--from-json",
-        help="report on the runs saved by an earlier --json, training nothing",
-    )
+    parser.add_argument("--limit", type=int, help="first N training images")
+    parser.add_argument("--from-json", help="report on a saved --json file")
     args = parser.parse_args()
-    if args.seeds < 1 or args.epochs < 1:
-        parser.error("--seeds and --epochs must be >= 1")
     if args.from_json:
         with open(args.from_json) as f:
-            runs = json.load(f)["runs"]
-        per_seed = {int(seed): r for seed, r in runs.items()}
-        names = list(next(iter(per_seed.values())))
-        rows = analyse(per_seed, args.target)
-        for seed, row in rows.items():
-            print_seed(seed, row, names)
-        epochs = len(next(iter(per_seed[min(per_seed)].values()))["accuracy"])
-        report(rows, names, args.target, epochs)
+            saved = json.load(f)
+        per_seed = {int(s): r for s, r in saved["seeds"].items()}
+        report(per_seed, saved["max_epochs"])
         return
     data = prepare_mnist(datasets.load_mnist(args.data_dir))
-    steps_per_epoch = -(-len(data[0][0]) // 100)
-    made = policies(steps_per_epoch)
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    if args.limit:  # a smoke test of the script, not a measurement
+        data = ((data[0][0][: args.limit], data[0][1][: args.limit]), data[1])
+    start = time.perf_counter()
     print(
-        f"keras {keras.__version__}, backend {keras.backend.backend()}, "
-        f"target test accuracy {args.target}, {args.epochs} epochs, "
-        f"seeds {list(seeds)}",
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, keras "
+        f"{keras.__version__}, backend {keras.backend.backend()}, "
+        f"{os.cpu_count()} CPUs, budgets 1-{args.max_epochs} epochs",
         flush=True,
     )
-    per_seed = {}
-    for seed in seeds:
-        per_seed[seed] = {}
-        for name, make in made.items():
-            start = time.perf_counter()
-            per_seed[seed][name] = run(make(), data, args.epochs, seed)
-            print(
-                f"  seed {seed} {name}: "
-                f"{time.perf_counter() - start:.0f} s, best acc "
-                f"{max(per_seed[seed][name]['accuracy']):.4f}",
-                flush=True,
-            )
-        print_seed(
-            seed, analyse({seed: per_seed[seed]}, args.target)[seed], list(made)
-        )
-        # Written after every seed, so an interrupted run keeps its numbers.
-        rows = analyse(per_seed, args.target)
-        if args.json:
+    saved = {"max_epochs": args.max_epochs, "targets": TARGETS, "seeds": {}}
+    for seed in range(args.seeds):
+        saved["seeds"][seed] = run_seed(data, seed, args.max_epochs)
+        if args.json:  # after every seed: an interrupted run keeps its numbers
+            saved["wall_s"] = time.perf_counter() - start
             with open(args.json, "w") as f:
-                json.dump({"runs": per_seed, "analysis": rows}, f, indent=1)
-    report(rows, list(made), args.target, args.epochs)
+                json.dump(saved, f, indent=1)
+    report(saved["seeds"], args.max_epochs)
+    print(f"\n{time.perf_counter() - start:.0f} s in all")
 
 
 if __name__ == "__main__":

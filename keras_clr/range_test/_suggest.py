@@ -11,6 +11,10 @@ DEFAULT_RULE = "steepest"
 """Smith's rule, the one `suggestion`, `suggest_bounds()` and the ready
 schedules use unless told otherwise."""
 
+ONE_CYCLE_RULE = "minimum_over_10"
+"""The rule `one_cycle()` uses: one-cycle wants the top of the usable
+range, not the steepest fall (benchmarks/time_to_accuracy.py)."""
+
 RULES = ("steepest", "valley", "minimum_over_10")
 
 # As torch-lr-finder, the steepest fall ignores the noisy ends of longer

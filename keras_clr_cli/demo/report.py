@@ -65,6 +65,128 @@ def table(results):
     return "\n".join(rows)
 
 
+BUDGET_TARGET = 0.975
+
+
+def budget_targets(reported=None):
+    """The budget search's targets: the article's CLR accuracy, 97.5%."""
+    reported = reported or article.REPORTED
+    return [reported["article_clr"]["val_accuracy"], BUDGET_TARGET]
+
+
+def smallest_budget(run, target):
+    """The first tried budget whose final accuracy reaches `target`."""
+    for budget in run["budgets"]:
+        if budget["final_val_accuracy"] >= target:
+            return budget
+    return None
+
+
+def _stats(values):
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": statistics.fmean(values), "std": std}
+
+
+def budget_table(results):
+    """The article's runs and the control against one-cycle on a budget."""
+    rows = [
+        "| run | batch | epochs | wall time (s) | final val acc |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in ("article_constant", "article_clr", "control_base_lr"):
+        c = results["configurations"][name]
+        s = summarize(c["runs"])
+        rows.append(
+            f"| {c['label']} | {c['batch']} | {results['epochs']} "
+            f"| {_pm(s['time_s'], 2)} | {_pm(s['final_val_accuracy'])} |"
+        )
+    b = results["budget"]
+    for target in b["targets"]:
+        found = [smallest_budget(r, target) for r in b["runs"]]
+        hit = [f for f in found if f]
+        epochs = ", ".join(str(f["epochs"]) if f else "-" for f in found)
+        times = accuracy = "-"
+        if hit:
+            times = _pm(_stats([f["time_s"] for f in hit]), 2)
+            accuracy = _pm(_stats([f["final_val_accuracy"] for f in hit]))
+        if len(hit) < len(found):
+            epochs += f" (not reached in 1-{b['max_epochs']})"
+        rows.append(
+            f"| {b['label']}, smallest budget reaching {target:g} "
+            f"| {b['batch']} | {epochs} | {times} | {accuracy} |"
+        )
+    return "\n".join(rows)
+
+
+def _first_epoch(accuracies, target):
+    for epoch, value in enumerate(accuracies, start=1):
+        if value >= target:
+            return str(epoch)
+    return "-"
+
+
+def budget_findings(results):
+    """What the cycling, the batch and one-cycle each add."""
+    c, b = results["configurations"], results["budget"]
+
+    def mean(name, key):
+        return summarize(c[name]["runs"])[key]["mean"]
+
+    clr, control = (
+        mean(n, "final_val_accuracy")
+        for n in ("article_clr", "control_base_lr")
+    )
+    slow, fast = (
+        mean(n, "time_s") for n in ("article_constant", "control_base_lr")
+    )
+    lines = [
+        f"What the cycling adds: CLR {clr:.4f} against {control:.4f} for a "
+        "constant LR at its base_lr, same batch and steps "
+        f"({clr - control:+.4f}).",
+        "What the bigger batch (with the lower LR) adds: the control took "
+        f"{fast:.2f} s at batch {c['control_base_lr']['batch']} against "
+        f"{slow:.2f} s at batch {c['article_constant']['batch']} "
+        f"({slow / fast:.1f}x faster) and reached {control:.4f} against "
+        f"{mean('article_constant', 'final_val_accuracy'):.4f}.",
+    ]
+    lrs = ", ".join(f"{r['max_lr']:.3g}" for r in b["runs"])
+    tests = _stats([r["range_test"]["time_s"] for r in b["runs"]])["mean"]
+    parts = []
+    for target in b["targets"]:
+        found = [smallest_budget(r, target) for r in b["runs"]]
+        hit = [f for f in found if f]
+        if not hit:
+            parts.append(f"{target:g} in none of {len(found)} seeds")
+            continue
+        epochs = sorted(f["epochs"] for f in hit)
+        seconds = _stats([f["time_s"] for f in hit])["mean"]
+        span = f"{epochs[0]}" + (
+            f"-{epochs[-1]}" if epochs[-1] > epochs[0] else ""
+        )
+        plural = "s" if epochs[-1] > 1 else ""
+        parts.append(
+            f"{target:g} in {span} epoch{plural} (mean {seconds:.2f} s) in "
+            f"{len(hit)} of {len(found)} seeds"
+        )
+    relu_text = ", ".join(
+        _first_epoch(r["history"]["val_accuracy"], BUDGET_TARGET)
+        for r in c["relu_constant"]["runs"]
+    )
+    lines.append(
+        "What one-cycle adds: on the relu network at batch "
+        f"{b['batch']}, with max_lr from keras_clr's range test ({lrs}; "
+        f"the test takes {tests:.1f} s more), one-cycle reached "
+        + " and ".join(parts)
+        + f". The article's CLR ran {results['epochs']} epochs "
+        f"({mean('article_clr', 'time_s'):.2f} s) for {clr:.4f}. The network "
+        "differs (relu hidden layers), so compare with the relu constant LR "
+        f"at batch {c['relu_constant']['batch']}: it first reached "
+        f"{BUDGET_TARGET:g} at epoch {relu_text} (per seed; - for never in "
+        f"{results['epochs']})."
+    )
+    return lines
+
+
 def findings(results):
     """Plain statements computed from the numbers, for the report."""
     c = results["configurations"]
@@ -164,6 +286,7 @@ def markdown(results):
         "",
         *[f"- {line}" for line in findings(results)],
         "",
+        *_budget_section(results),
         "## Plots",
         "",
         "![Learning rate of the cyclic runs](lr.png)",
@@ -174,6 +297,22 @@ def markdown(results):
         "",
     ]
     return "\n".join(lines)
+
+
+def _budget_section(results):
+    if "budget" not in results:  # results.json of an older demo
+        return []
+    return [
+        "## One-cycle on a budget",
+        "",
+        "Each budget trains a fresh model for exactly that many epochs, the "
+        "one-cycle schedule sized to it; epochs are per seed.",
+        "",
+        budget_table(results),
+        "",
+        *[f"- {line}" for line in budget_findings(results)],
+        "",
+    ]
 
 
 def write_results(results, directory):

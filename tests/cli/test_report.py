@@ -118,3 +118,169 @@ def test_machine_names_the_running_backend_only(monkeypatch):
         sys.modules, "jax", types.SimpleNamespace(__version__="9.9.9")
     )
     assert "jax 9.9.9, Keras" in experiment.machine()
+
+
+def _budget(first_epochs_reached=(1, 1, 2)):
+    """A budget search over three seeds, worked out by hand below."""
+
+    def budgets(*rows):
+        return [
+            {"epochs": e, "time_s": t, "final_val_accuracy": a}
+            for e, t, a in rows
+        ]
+
+    return {
+        "label": "relu: OneCycle, max_lr from the range test",
+        "activation": "relu",
+        "batch": 500,
+        "max_epochs": 3,
+        "targets": [0.8352, 0.975],
+        "runs": [
+            {
+                "seed": 0,
+                "max_lr": 0.01,
+                "range_test": {"time_s": 4.0},
+                "budgets": budgets((1, 2.0, 0.96), (2, 4.0, 0.976)),
+            },
+            {
+                "seed": 1,
+                "max_lr": 0.012,
+                "range_test": {"time_s": 5.0},
+                "budgets": budgets(
+                    (1, 3.0, 0.97), (2, 5.0, 0.974), (3, 7.0, 0.977)
+                ),
+            },
+            {
+                "seed": 2,
+                "max_lr": 0.014,
+                "range_test": {"time_s": 6.0},
+                # Never reaches 0.975 within the 3 epochs.
+                "budgets": budgets(
+                    (1, 1.0, 0.80), (2, 3.0, 0.95), (3, 5.0, 0.96)
+                ),
+            },
+        ],
+    }
+
+
+def budget_results():
+    results = hand_results()
+    results["budget"] = _budget()
+    # The relu constant LR first reaches 0.975 at epoch 2 in seed 1 only.
+    runs = results["configurations"]["relu_constant"]["runs"]
+    runs[1]["history"]["val_accuracy"] = [0.97, 0.98]
+    return results
+
+
+def test_budget_targets_are_the_article_clr_accuracy_and_97_5():
+    assert report.budget_targets() == [0.8352, 0.975]
+
+
+def test_budget_table_takes_the_smallest_budget_per_seed():
+    rows = report.budget_table(budget_results()).splitlines()
+    assert len(rows) == 2 + 3 + 2
+    assert rows[2] == (
+        "| article: constant LR 0.1 | 100 | 2 | 32.00 ± 2.00 "
+        "| 0.8000 ± 0.1000 |"
+    )
+    assert rows[4] == (
+        "| control: constant LR 0.001 (CLR's base_lr) | 2000 | 2 "
+        "| 1.00 ± 0.00 | 0.8100 ± 0.0200 |"
+    )
+    # 0.8352: budgets 1, 1, 2 at 2, 3, 3 s (mean 8/3, std sqrt(1/3)) with
+    # accuracies 0.96, 0.97, 0.95.
+    assert rows[5] == (
+        "| relu: OneCycle, max_lr from the range test, smallest budget "
+        "reaching 0.8352 | 500 | 1, 1, 2 | 2.67 ± 0.58 | 0.9600 ± 0.0100 |"
+    )
+    # 0.975: budgets 2 and 3 at 4 and 7 s (std 3/sqrt(2)); seed 2 never.
+    assert rows[6] == (
+        "| relu: OneCycle, max_lr from the range test, smallest budget "
+        "reaching 0.975 | 500 | 2, 3, - (not reached in 1-3) "
+        "| 5.50 ± 2.12 | 0.9765 ± 0.0007 |"
+    )
+
+
+def test_budget_findings_say_what_each_part_adds():
+    lines = report.budget_findings(budget_results())
+    assert lines[0] == (
+        "What the cycling adds: CLR 0.8200 against 0.8100 for a constant LR "
+        "at its base_lr, same batch and steps (+0.0100)."
+    )
+    assert lines[1] == (
+        "What the bigger batch (with the lower LR) adds: the control took "
+        "1.00 s at batch 2000 against 32.00 s at batch 100 (32.0x faster) "
+        "and reached 0.8100 against 0.8000."
+    )
+    assert lines[2] == (
+        "What one-cycle adds: on the relu network at batch 500, with max_lr "
+        "from keras_clr's range test (0.01, 0.012, 0.014; the test takes "
+        "5.0 s more), one-cycle reached 0.8352 in 1-2 epochs (mean 2.67 s) "
+        "in 3 of 3 seeds and 0.975 in 2-3 epochs (mean 5.50 s) in 2 of 3 "
+        "seeds. The article's CLR ran 2 epochs (8.00 s) for 0.8200. The "
+        "network differs (relu "
+        "hidden layers), so compare with the relu constant LR at batch "
+        "2000: it first reached 0.975 at epoch -, 2, - (per seed; - for "
+        "never in 2)."
+    )
+
+
+def test_one_budget_for_every_seed_is_named_once():
+    results = budget_results()
+    for run in results["budget"]["runs"]:
+        run["budgets"] = [
+            {"epochs": 1, "time_s": 2.0, "final_val_accuracy": 0.98}
+        ]
+    line = report.budget_findings(results)[2]
+    assert "reached 0.8352 in 1 epoch (mean 2.00 s) in 3 of 3 seeds" in line
+    assert "0.975 in 1 epoch (mean 2.00 s) in 3 of 3 seeds." in line
+
+
+def test_markdown_shows_the_budget_section_when_there_is_one():
+    text = report.markdown(budget_results())
+    assert "## One-cycle on a budget" in text
+    assert report.budget_table(budget_results()) in text
+    assert text.count("\n- ") == 5 + 3
+    assert "## One-cycle on a budget" not in report.markdown(hand_results())
+
+
+def test_budget_search_trains_each_budget_afresh_until_the_top_target(
+    monkeypatch,
+):
+    import numpy as np
+
+    class Result:
+        def one_cycle(self, total_steps):
+            return keras_clr.OneCycle(max_lr=0.02, total_steps=total_steps)
+
+    tried = []
+
+    def run_one(run, data, epochs, seed, callbacks=()):
+        tried.append((seed, epochs, run.batch, run.policy.describe()))
+        accuracy = {1: 0.9, 2: 0.976}.get(epochs, 0.99)
+        return {"time_s": float(epochs), "final_val_accuracy": accuracy}
+
+    monkeypatch.setattr(experiment, "range_test", lambda *a, **k: Result())
+    monkeypatch.setattr(experiment, "run_one", run_one)
+    # 1001 images make ceil(1001 / 500) = 3 steps an epoch.
+    data = ((np.zeros((1001, 784)), None), None)
+    found = experiment.budget_search(data, epochs=15, seeds=2)
+    assert tried == [
+        (seed, epochs, 500, ["one_cycle", 0.02, 3 * epochs])
+        for seed in (0, 1)
+        for epochs in (1, 2)
+    ]
+    assert found["max_epochs"] == 6
+    assert [b["epochs"] for b in found["runs"][1]["budgets"]] == [1, 2]
+    # Capped by the demo's own epochs (as --quick's 2).
+    tried.clear()
+    monkeypatch.setattr(
+        experiment,
+        "run_one",
+        lambda run, data, epochs, seed, callbacks=(): {
+            "time_s": 1.0,
+            "final_val_accuracy": 0.5,
+        },
+    )
+    found = experiment.budget_search(data, epochs=2, seeds=1)
+    assert [b["epochs"] for b in found["runs"][0]["budgets"]] == [1, 2]

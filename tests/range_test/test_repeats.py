@@ -67,7 +67,7 @@ def test_median_spread_and_quartiles_of_five_sweeps():
     # Everything downstream uses the median.
     assert result.suggest_bounds() == pytest.approx((2.5e-4, 1e-3), rel=1e-9)
     assert result.cyclical_learning_rate(100).max_lr == result.suggestion
-    assert result.one_cycle(1000).max_lr == result.suggestion
+    assert result.one_cycle(1000, rule="steepest").max_lr == result.suggestion
 
 
 def test_median_of_an_even_count_is_the_geometric_middle():

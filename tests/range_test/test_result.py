@@ -21,7 +21,7 @@ def hand_result(**kwargs):
     return keras_clr.LRRangeTestResult(LRS, LOSSES, smoothing=0.0, **kwargs)
 
 
-def test_steepest_is_the_default_everywhere():
+def test_steepest_is_the_default_everywhere_but_one_cycle():
     result = hand_result()
     assert result.suggestions["steepest"] == LRS[20]
     assert result.suggestions["minimum_over_10"] == LRS[40] / 10
@@ -33,8 +33,12 @@ def test_steepest_is_the_default_everywhere():
         LRS[20],
         500,
     )
+    # One-cycle takes the top of the usable range: the lowest loss, at
+    # 1e-1, over 10.
     one = result.one_cycle(total_steps=1000)
-    assert (one.max_lr, one.total_steps) == (LRS[20], 1000)
+    assert one.max_lr == pytest.approx(1e-2, rel=1e-12)
+    assert one.total_steps == 1000
+    assert result.one_cycle(1000, rule="steepest").max_lr == LRS[20]
 
 
 @pytest.mark.parametrize("rule", ["valley", "minimum_over_10"])

@@ -76,3 +76,11 @@ def test_every_rule_named_and_steepest_is_the_default():
     assert _suggest.RULES == ("steepest", "valley", "minimum_over_10")
     assert _suggest.DEFAULT_RULE == "steepest"
     assert keras_clr.range_test.DEFAULT_RULE == "steepest"
+
+
+def test_one_cycle_takes_the_lowest_loss_over_10():
+    # The top of the usable range (fastai), not the steepest fall.
+    assert _suggest.ONE_CYCLE_RULE == "minimum_over_10"
+    lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    losses = [2.0, 1.5, 1.0, 0.5, 3.0]  # lowest at 0.1
+    assert _suggest.suggest(lrs, losses)[_suggest.ONE_CYCLE_RULE] == 0.01
