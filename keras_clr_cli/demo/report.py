@@ -168,9 +168,16 @@ def budget_findings(results):
             f"{target:g} in {span} epoch{plural} (mean {seconds:.2f} s) in "
             f"{len(hit)} of {len(found)} seeds"
         )
-    relu_text = ", ".join(
+    firsts = [
         _first_epoch(r["history"]["val_accuracy"], BUDGET_TARGET)
         for r in c["relu_constant"]["runs"]
+    ]
+    relu_text = (
+        f"first reached {BUDGET_TARGET:g} at epoch {', '.join(firsts)} (per "
+        f"seed; - for never in {results['epochs']})"
+        if any(f != "-" for f in firsts)
+        else f"did not reach {BUDGET_TARGET:g} in {results['epochs']} epochs "
+        "in any seed"
     )
     lines.append(
         "What one-cycle adds: on the relu network at batch "
@@ -180,9 +187,7 @@ def budget_findings(results):
         + f". The article's CLR ran {results['epochs']} epochs "
         f"({mean('article_clr', 'time_s'):.2f} s) for {clr:.4f}. The network "
         "differs (relu hidden layers), so compare with the relu constant LR "
-        f"at batch {c['relu_constant']['batch']}: it first reached "
-        f"{BUDGET_TARGET:g} at epoch {relu_text} (per seed; - for never in "
-        f"{results['epochs']})."
+        f"at batch {c['relu_constant']['batch']}: it {relu_text}."
     )
     return lines
 

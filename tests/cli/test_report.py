@@ -284,3 +284,14 @@ def test_budget_search_trains_each_budget_afresh_until_the_top_target(
     )
     found = experiment.budget_search(data, epochs=2, seeds=1)
     assert [b["epochs"] for b in found["runs"][0]["budgets"]] == [1, 2]
+
+
+def test_a_relu_constant_that_never_reaches_the_target_is_said_plainly():
+    results = budget_results()
+    for run in results["configurations"]["relu_constant"]["runs"]:
+        run["history"]["val_accuracy"] = [0.96, 0.97]
+    line = report.budget_findings(results)[2]
+    assert line.endswith(
+        "relu constant LR at batch 2000: it did not reach 0.975 in 2 epochs "
+        "in any seed."
+    )
