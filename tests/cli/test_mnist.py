@@ -351,3 +351,8 @@ def test_tfds_source_runs_the_real_builder(tmp_path, monkeypatch):
         )
         assert got == expected
     assert x_train.dtype == np.uint8 and x_train.shape == (60, 28, 28)
+
+
+def test_the_old_path_says_where_the_loader_went():
+    with pytest.raises(ImportError, match="keras_clr_cli.mnist import"):
+        from keras_clr.datasets import load_mnist  # noqa: F401
