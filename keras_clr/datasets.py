@@ -5,7 +5,12 @@ the library; this module only says where it went.
 """
 
 
+_MOVED = ("DataError", "ENV_VAR", "load_mnist", "read_idx", "SOURCES")
+
+
 def __getattr__(name):
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     raise ImportError(
         f"keras_clr.datasets.{name} moved to keras_clr_cli.mnist in "
         "keras_clr 1.0 (installed with keras_clr): use "
