@@ -277,8 +277,7 @@ class LRRangeTestResult:
 
         The stored suggestions are recomputed, not trusted.
 
-        Raises:
-            ValueError: Saying what is wrong with the text.
+        Raises ValueError saying what is wrong with the text.
         """
         if not isinstance(text, str):
             raise ValueError(
@@ -394,7 +393,6 @@ def _curve(curve, smoothing):
 
 
 def _floats(values, key):
-    """`values` as floats (`null` as nan)."""
     if not isinstance(values, list):
         raise ValueError(
             f"'{key}' must be a list, found {type(values).__name__}"
