@@ -129,12 +129,8 @@ class LRRangeTestResult:
         >>> round(result.suggestion, 6), round(spread["ratio"], 2)
         (0.001, 2.51)
 
-        Args:
-            sweeps: One-sweep results, all with the same `smoothing`.
-
-        Raises:
-            ValueError: If `sweeps` is empty, holds something else, or the
-                smoothings differ.
+        Raises `ValueError` unless `sweeps` is a non-empty list of one-sweep
+        results with one `smoothing`.
         """
         result = cls._combined(sweeps)
         _suggest.warn_if_unsure(result)
@@ -231,10 +227,9 @@ class LRRangeTestResult:
     ):
         """A `keras_clr.OneCycle` peaking at the top of the usable range.
 
-        One-cycle wants `max_lr` near the largest LR at which the loss
-        still falls (Smith 2018, arXiv:1803.09820), so the default rule is
-        fastai's `"minimum_over_10"`; the steepest fall, 2-6x lower, trained
-        slower on MNIST (docs/results/time_to_accuracy.md, issue 23).
+        Its `max_lr` is near the largest LR at which the loss still falls
+        (Smith 2018, arXiv:1803.09820): fastai's `"minimum_over_10"` by
+        default (docs/results/time_to_accuracy.md, issue 23).
 
         `kwargs` go to `OneCycle` (`div_factor`, `pct_start`, ...).
         """
@@ -325,9 +320,7 @@ class LRRangeTestResult:
                 f"it is not valid JSON or is truncated ({error})"
             ) from None
         if not isinstance(data, dict):
-            raise ValueError(
-                f"expected a JSON object, found {type(data).__name__}"
-            )
+            raise ValueError(f"expected a JSON object, found {_type(data)}")
         _check_keys(data, ("lrs", "losses", "smoothing"))
         smoothing = data["smoothing"]
         if not _is_number(smoothing) or not 0 <= smoothing < 1:
@@ -354,6 +347,10 @@ class LRRangeTestResult:
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type(value):
+    return type(value).__name__
 
 
 def _finite(value):
@@ -394,9 +391,7 @@ def _curve(curve, smoothing):
 
 def _floats(values, key):
     if not isinstance(values, list):
-        raise ValueError(
-            f"'{key}' must be a list, found {type(values).__name__}"
-        )
+        raise ValueError(f"'{key}' must be a list, found {_type(values)}")
     for i, v in enumerate(values):
         if v is not None and not _is_number(v):
             raise ValueError(f"'{key}'[{i}] is not a number or null: {v!r}")
