@@ -77,8 +77,8 @@ def plot_schedule(schedule, steps, ax=None):
         steps = np.asarray(steps)
         if steps.size == 0 or steps.dtype.kind not in "iu":
             raise ValueError(
-                "Argument `steps` must be a count or a non-empty list of "
-                f"integer steps. Received: steps={steps!r}"
+                "Argument `steps` must be a count or a list of integer steps "
+                f"and must not be empty. Received: steps={steps!r}"
             )
         _validation.check_at_most("steps", steps.size, MAX_PLOT_STEPS)
     ax = _axes(ax)
@@ -185,15 +185,14 @@ _RULE_STYLES = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
 
 
 def plot_range_test(result, ax=None):
-    """Draws an LR range test's loss against the learning rate.
+    """Draws an LR range test's loss against the learning rate (log axis).
 
-    One sweep: the raw losses as dots, the smoothed losses as a line, on a
-    log LR axis, with each rule's suggestion marked on the smoothed curve.
-    Several sweeps (`repeats > 1`): every sweep's smoothed curve, faint;
-    each rule's median suggestion as a dashed line, its quartiles as a
-    band and its smallest to largest sweep suggestion as whiskers at the
-    top. The default rule comes first in the legend, which sits right of
-    the axes. Non-finite losses are left out. Never shows or saves.
+    One sweep: the raw losses as dots, the smoothed losses as a line, each
+    rule's suggestion marked on it. Several sweeps: every smoothed curve,
+    faint; each rule's median as a dashed line, its quartiles as a band,
+    its smallest to largest sweep suggestion as whiskers at the top. The
+    default rule leads the legend, right of the axes. Non-finite losses
+    are left out. Never shows or saves.
 
     Example:
 
@@ -208,9 +207,8 @@ def plot_range_test(result, ax=None):
     'log'
 
     Args:
-        result: A `keras_clr.LRRangeTestResult` (reads its public `sweeps`,
-            `lrs`, `losses`, `smoothed_losses`, `suggestions`,
-            `sweep_suggestions`, `spreads` and `default_rule`).
+        result: A `keras_clr.LRRangeTestResult` (only its public
+            attributes are read).
         ax: Matplotlib axes to draw on; a new figure if `None`.
 
     Returns:
@@ -221,66 +219,46 @@ def plot_range_test(result, ax=None):
     sweeps = result.sweeps
     many = len(sweeps) > 1
     if not many:
-        ax.plot(
-            result.lrs,
-            result.losses,
-            ".",
-            alpha=0.3,
-            markersize=3,
-            label="loss",
-        )
+        ax.plot(result.lrs, result.losses, ".", alpha=0.3, markersize=3)
+        ax.lines[-1].set_label("loss")
+    faint = dict(color="0.45", alpha=0.5, linewidth=1) if many else {}
     for i, sweep in enumerate(sweeps):
+        label = (
+            f"smoothed loss, {len(sweeps)} sweeps" if many else "smoothed loss"
+        )
         ax.plot(
             sweep.lrs,
             sweep.smoothed_losses,
-            **(dict(color="0.45", alpha=0.5, linewidth=1) if many else {}),
-            label=(
-                f"smoothed loss, {len(sweeps)} sweeps"
-                if many
-                else "smoothed loss"
-            )
-            if i == 0
-            else "_sweep",
+            **faint,
+            label=label if i == 0 else "_sweep",
         )
     rules = sorted(result.suggestions, key=lambda r: r != result.default_rule)
     for j, rule in enumerate(rules):
-        lr = result.suggestions[rule]
+        lr, marker = result.suggestions[rule], _RULE_STYLES.get(rule, "x")
         default = " (default)" if rule == result.default_rule else ""
         label = f"{rule}{default}: {lr:.2e}"
-        marker = _RULE_STYLES.get(rule, "x")
         if not many:
-            lrs = np.asarray(result.lrs)
-            index = int(np.argmin(np.abs(np.log(lrs) - np.log(lr))))
-            ax.plot(
-                lr,
-                result.smoothed_losses[index],
-                marker,
-                markersize=9,
-                label=label,
-            )
+            index = int(np.argmin(np.abs(np.log(result.lrs) - np.log(lr))))
+            y = result.smoothed_losses[index]
+            ax.plot(lr, y, marker, markersize=9, label=label)
             continue
         color = f"C{j + 1}"
         spread, values = result.spreads[rule], result.sweep_suggestions[rule]
-        ax.axvline(
-            lr,
-            color=color,
-            linestyle="--",
-            linewidth=1.5,
-            label=f"{label} (median), x{spread['ratio']:.2g} spread",
-        )
+        label += f" (median), x{spread['ratio']:.2g} spread"
+        ax.axvline(lr, color=color, linestyle="--", linewidth=1.5, label=label)
         ax.axvspan(*spread["quartiles"], color=color, alpha=0.12, linewidth=0)
+        whiskers = [[lr - min(values)], [max(values) - lr]]
+        transform = ax.get_xaxis_transform()
         ax.errorbar(
             lr,
             0.95 - 0.07 * j,
-            xerr=[[lr - min(values)], [max(values) - lr]],
+            xerr=whiskers,
             fmt=marker,
             color=color,
             capsize=4,
-            transform=ax.get_xaxis_transform(),
+            transform=transform,
         )
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("loss")
+    ax.set(xscale="log", xlabel="learning rate", ylabel="loss")
     curves = [np.asarray(s.smoothed_losses, dtype=float) for s in sweeps]
     curves = [c[np.isfinite(c)] for c in curves]
     curves = [c for c in curves if c.size]
@@ -288,11 +266,12 @@ def plot_range_test(result, ax=None):
         low = min(c.min() for c in curves)
         high = max(c[0] for c in curves)
         ax.set_ylim(low - 0.1 * abs(low), max(high, low) * 1.5 + 1e-12)
+    title = "band: quartiles, bar: min to max" if many else None
     ax.legend(
         fontsize=8,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
-        title="band: quartiles, bar: min to max" if many else None,
+        title=title,
         title_fontsize=8,
     )
     ax.grid(alpha=0.3, which="both")

@@ -1,8 +1,7 @@
 """The range test's data: a never-ending source of batches.
 
-TensorFlow is never imported here: a `tf.data.Dataset` is recognised only
-when TensorFlow is already loaded (a user who made one has loaded it), so
-the range test runs on JAX or PyTorch without TensorFlow installed.
+A `tf.data.Dataset` is recognised only when TensorFlow is already loaded,
+so the test runs on JAX or PyTorch without TensorFlow installed.
 """
 
 import sys
@@ -30,17 +29,9 @@ def _is_tf_dataset(x) -> bool:
 def cycling_batches(x, y=None, batch_size=None, seed=None):
     """A never-ending source of batches for `fit`, and its first batch.
 
-    Datasets are repeated; NumPy data is cut into equal batches of
-    `batch_size` that wrap around the end of the data, so that every
-    step's loss has the same weight in Keras' running mean. With a `seed`
-    the order changes: NumPy rows and `PyDataset` batches are permuted,
-    a `tf.data.Dataset`'s batches are shuffled in a buffer of
-    `SHUFFLE_BUFFER`.
-
-    Raises:
-        ValueError: For data of an unsupported kind, empty data, `x` and
-            `y` of different lengths, or `y`/`batch_size` given with a
-            dataset.
+    NumPy data is cut into equal batches that wrap around its end, so that
+    every step weighs the same in Keras' running mean. A `seed` permutes
+    rows or `PyDataset` batches, or shuffles a `tf.data.Dataset`.
     """
     if _is_tf_dataset(x) or isinstance(x, keras.utils.PyDataset):
         kind = type(x).__name__
@@ -63,9 +54,7 @@ def cycling_batches(x, y=None, batch_size=None, seed=None):
 
 
 def _order(n, seed):
-    if seed is None:
-        return np.arange(n)
-    return np.random.default_rng(seed).permutation(n)
+    return None if seed is None else np.random.default_rng(seed).permutation(n)
 
 
 def _from_tf_dataset(dataset, seed):
@@ -84,14 +73,22 @@ def _from_py_dataset(dataset, seed):
         raise ValueError(
             "Argument `x` is an empty PyDataset: the range test needs data."
         )
-    order = _order(len(dataset), seed)
+    n = len(dataset)
+    return _cycle(n, 1, _order(n, seed), lambda i: dataset[int(i[0])])
+
+
+def _cycle(n, size, order, get):
+    """`get(index)` of `size` indices at a time, wrapping around `n`."""
 
     def batches():
+        start = 0
         while True:
-            for i in order:
-                yield dataset[int(i)]
+            index = np.arange(start, start + size) % n
+            index = index if order is None else order[index]
+            start = (start + size) % n
+            yield get(index)
 
-    return batches(), dataset[0]
+    return batches(), next(batches())
 
 
 def _as_array(name, value):
@@ -129,14 +126,5 @@ def _from_arrays(x, y, batch_size, seed):
             f"len(x)={n}, len(y)={len(arrays[-1])}"
         )
 
-    order = None if seed is None else _order(n, seed)
-
-    def batches():
-        start = 0
-        while True:
-            index = np.arange(start, start + batch_size) % n
-            index = index if order is None else order[index]
-            start = (start + batch_size) % n
-            yield tuple(a[index] for a in arrays)
-
-    return batches(), next(batches())
+    order = _order(n, seed)
+    return _cycle(n, batch_size, order, lambda i: tuple(a[i] for a in arrays))

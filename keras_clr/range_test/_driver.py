@@ -5,14 +5,14 @@ import math
 import keras
 import numpy as np
 from keras import ops
+from keras.optimizers.schedules import LearningRateSchedule
 
 from keras_clr import _keras
 from keras_clr import _validation
 from keras_clr.range_test import _data
-from keras_clr.range_test import _spread
+from keras_clr.range_test import _suggest
 from keras_clr.range_test import _sweep
 from keras_clr.range_test._result import LRRangeTestResult
-from keras_clr.schedules._momentum import BASE_MOMENTUM
 from keras_clr.schedules._momentum import MAX_MOMENTUM
 from keras_clr.schedules._momentum import MomentumSchedule
 from keras_clr.schedules._ops import constant
@@ -24,37 +24,26 @@ MAX_NUM_STEPS = 2**31 - 1
 counter holds (JAX without x64 counts in int32)."""
 
 
-class _RangeSchedule(
-    keras.optimizers.schedules.LearningRateSchedule, MomentumSchedule
-):
-    """The sweep over `num_steps` steps from `first_step`, then held.
-
-    As a `MomentumSchedule` it gives cyclical-momentum optimizers their
-    fixed nominal momentum (`max_momentum`) for the whole test.
-    """
+class _RangeSchedule(LearningRateSchedule, MomentumSchedule):
+    """The sweep over `num_steps` steps from `first_step`, then held; and
+    the optimizer's fixed nominal momentum (`max_momentum`)."""
 
     def __init__(self, start_lr, end_lr, num_steps, mode, first_step):
         super().__init__()
-        self.start_lr, self.end_lr = start_lr, end_lr
-        self.num_steps, self.mode = num_steps, mode
-        self.first_step = first_step
+        self.sweep = (start_lr, end_lr, mode)
+        self.num_steps, self.first_step = num_steps, first_step
+        self.dtype = float_dtype(start_lr)
 
     def __call__(self, step):
-        dtype = float_dtype(self.start_lr)
         step = integer_step(step)
         k = step - constant(self.first_step, step.dtype)
-        k = ops.clip(k, 0, self.num_steps - 1)
-        fraction = ops.cast(k, dtype) / constant(self.num_steps - 1, dtype)
-        return _sweep.sweep_lr(
-            fraction, self.start_lr, self.end_lr, self.mode, exp=ops.exp
-        )
+        k = ops.cast(ops.clip(k, 0, self.num_steps - 1), self.dtype)
+        fraction = k / constant(self.num_steps - 1, self.dtype)
+        return _sweep.sweep_lr(fraction, *self.sweep, exp=ops.exp)
 
-    def momentum(
-        self, step, base_momentum=BASE_MOMENTUM, max_momentum=MAX_MOMENTUM
-    ):
-        # Fixed at the optimizer's nominal momentum: the test varies the LR
-        # alone (README, "Momentum during the test").
-        return constant(max_momentum, float_dtype(self.start_lr))
+    def momentum(self, step, base_momentum=None, max_momentum=MAX_MOMENTUM):
+        # The test varies the LR alone (README, "Momentum during the test").
+        return constant(max_momentum, self.dtype)
 
     def get_config(self):  # pragma: no cover - never saved
         raise NotImplementedError("The range test's schedule is not saved.")
@@ -67,28 +56,20 @@ _SEED_STRIDE = 1_000_003
 
 
 class _Snapshot:
-    """Copies of everything the test changes, and their restoration.
-
-    Every variable of the model (weights, BatchNorm statistics, each
-    layer's seed generator), of the optimizer (iterations, slots, loss
-    scale), every metric variable, Keras' global seed generator and, on
-    PyTorch, torch's global generators (unseeded Dropout draws from them);
-    the optimizer's learning-rate object, `model.history` and
-    `model.stop_training`.
-    """
+    """Copies of everything the test changes (see `lr_range_test`)."""
 
     def __init__(self, model, optimizer):
         self.model, self.optimizer = model, optimizer
-        variables = {}
-        for variable in (
-            *model.variables,
-            *optimizer.variables,
-            *model.metrics_variables,
-        ):
-            variables.setdefault(id(variable), variable)
         state = _keras.global_seed_generator_state()
-        if state is not None:
-            variables.setdefault(id(state), state)
+        variables = {
+            id(v): v
+            for v in (
+                *model.variables,
+                *optimizer.variables,
+                *model.metrics_variables,
+                *([] if state is None else [state]),
+            )
+        }
         self.values = [
             (v, np.array(ops.convert_to_numpy(v))) for v in variables.values()
         ]
@@ -115,8 +96,7 @@ class _Snapshot:
                 torch.manual_seed(int(torch.randint(2**62, ())) + sweep)
             return
         _keras.set_learning_rate_object(self.optimizer, self.learning_rate)
-        # The next `fit` traces its step again, with the original LR.
-        _keras.retrace(self.model)
+        _keras.retrace(self.model)  # the next `fit` traces the original LR
         self.model.stop_training = self.stop_training
         if self.history is _ABSENT:
             self.model.__dict__.pop("history", None)
@@ -130,10 +110,8 @@ class _Recorder(keras.callbacks.Callback):
     def __init__(self, smoothing, threshold):
         super().__init__()
         self.smoothing, self.threshold = smoothing, threshold
-        self.losses, self.ends = [], []
-        self.stopped_early = None
-        self._done, self._sum = 0, 0.0
-        self._average, self._best = 0.0, math.inf
+        self.losses, self.ends, self.stopped_early = [], [], None
+        self._done, self._sum, self._average, self._best = 0, 0.0, 0.0, math.inf
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
@@ -147,11 +125,9 @@ class _Recorder(keras.callbacks.Callback):
         self._sum, self._done = total, end
         self.losses.append(loss)
         self.ends.append(end - 1)
-        n = len(self.losses)
-        self._average = (
-            self.smoothing * self._average + (1 - self.smoothing) * loss
-        )
-        smoothed = self._average / (1 - self.smoothing**n)
+        beta = self.smoothing
+        self._average = beta * self._average + (1 - beta) * loss
+        smoothed = self._average / (1 - beta ** len(self.losses))
         if not math.isfinite(smoothed):
             self.stopped_early = f"the loss became {smoothed} at step {end}"
         elif smoothed > self.threshold * self._best:
@@ -184,9 +160,8 @@ def lr_range_test(
     """Runs Smith's LR range test on a compiled model; restores it after.
 
     Use it to choose a cyclical schedule's bounds: the model trains with
-    its own loss and optimizer for up to `num_steps` steps while the
-    learning rate grows from `start_lr` to `end_lr`, step by step inside
-    the compiled train step:
+    its own loss and optimizer for up to `num_steps` steps (cycling the
+    data) while the learning rate grows inside the compiled train step:
 
     $$
     \\text{lr}_k = \\begin{cases}
@@ -196,36 +171,28 @@ def lr_range_test(
     $$
 
     where $k = 0, \\dots, n - 1$ is the test's step, $n$ is `num_steps`,
-    $l_0$ is `start_lr` and $l_1$ is `end_lr`. The data is cycled if it
-    runs out. The test stops early when the smoothed loss exceeds
-    `diverge_threshold` times its best, or is not finite.
+    $l_0$ is `start_lr` and $l_1$ is `end_lr`. It stops early when the
+    smoothed loss exceeds `diverge_threshold` times its best, or is not
+    finite.
 
-    With `repeats=k > 1` it sweeps `k` times, each from the same start
-    (everything below is put back between sweeps), the first in the
-    data's own order as with `repeats=1`, the others in orders shuffled
-    with seeds 1, 2, ... and with the random layers' generators moved to
-    seeds of their own. The suggestions are then the medians of the
-    sweeps', `result.spreads` says how far they disagree, and one
-    `SuggestionSpreadWarning` names the likely causes when the default
-    rule's largest sweep suggestion is over `SPREAD_LIMIT` (3) times its
-    smallest.
+    With `repeats=k > 1` it sweeps `k` times from the same start, the
+    first in the data's own order, the others in orders shuffled with
+    seeds 1, 2, ... and with the random layers' generators moved to seeds
+    of their own; see `LRRangeTestResult.from_sweeps` for the medians and
+    the `SuggestionSpreadWarning`.
 
-    Optimizers made by `keras_clr.cyclical_momentum` (or the
-    `keras_clr.CyclicalMomentum*` classes) keep their fixed nominal
-    momentum, `max_momentum`, for the whole test: the curve is the one a
-    plain Keras optimizer with that momentum would draw. Every Keras
-    optimizer, wrapped in a `LossScaleOptimizer` or not, works.
+    Cyclical-momentum optimizers (`keras_clr.cyclical_momentum`) keep
+    their nominal momentum, `max_momentum`, for the whole test. Every
+    Keras optimizer, in a `LossScaleOptimizer` or not, works.
 
-    Afterwards everything that affects the next `fit` is what it was, bit
-    for bit, whether the test finished, diverged, raised or was
-    interrupted with Ctrl-C in any sweep (the interrupt is then re-raised,
-    unless `keep_partial=True` and a sweep is complete): every model
-    variable (weights, BatchNorm statistics, the seed generators of
-    Dropout and other random layers), every optimizer variable (iteration
-    count, moments, loss scale), the optimizer's learning rate or
-    schedule, the metric variables, Keras' global seed generator (and on
-    PyTorch torch's global random state, which unseeded Dropout uses),
-    `model.history` and `model.stop_training`.
+    Afterwards, whether the test finished, diverged, raised or was
+    interrupted (the interrupt is re-raised unless `keep_partial=True`
+    and a sweep is complete), everything that affects the next `fit` is
+    what it was, bit for bit: the model's, optimizer's and metrics'
+    variables (seed generators, iterations and loss scale included), the
+    optimizer's learning rate or schedule, Keras' global seed generator,
+    torch's global random state on PyTorch, `model.history` and
+    `model.stop_training`.
 
     Example:
 
@@ -246,49 +213,49 @@ def lr_range_test(
     Args:
         model: A compiled Keras model.
         x: NumPy array(s) (or anything `numpy.asarray` takes), a
-            `tf.data.Dataset` (when TensorFlow is installed) or a
-            `keras.utils.PyDataset`; the last two yield `(x, y)` batches.
+            `tf.data.Dataset` or a `keras.utils.PyDataset`; the last two
+            yield `(x, y)` batches.
         y: Targets, with array `x`.
         batch_size: Batch size with array data (default 32).
         start_lr: First learning rate, `> 0`.
         end_lr: Last learning rate, `> start_lr`.
-        num_steps: Steps of the test, from 2 to `MAX_NUM_STEPS`
-            (2**31 - 1).
+        num_steps: Steps of the test, from 2 to `MAX_NUM_STEPS`.
         mode: `"exp"` (geometric steps, the usual choice) or `"linear"`.
-        smoothing: Factor of the loss' exponential moving average, in
-            `[0, 1)`.
+        smoothing: Factor of the loss' moving average, in `[0, 1)`.
         diverge_threshold: Stop when the smoothed loss exceeds this times
             its best; `> 1`.
-        callbacks: More Keras callbacks for the test's `fit` (called in
-            every sweep).
+        callbacks: More Keras callbacks for the test's `fit` (every sweep).
         verbose: Keras' progress bar setting.
         repeats: How many sweeps, a positive int.
-        keep_partial: On Ctrl-C, after putting everything back, return
-            the result of the sweeps already complete (the interrupted
-            one is dropped) instead of re-raising `KeyboardInterrupt`;
-            re-raised all the same if no sweep is complete.
+        keep_partial: On Ctrl-C, after restoring, return the sweeps
+            already complete instead of re-raising (if there is one).
 
     Returns:
-        An `LRRangeTestResult`: `lrs`, `losses`, `smoothed_losses`,
-        `suggestions`, `suggest_bounds()`, `plot()`, ready schedules, JSON;
-        with `repeats > 1` also `sweeps`, `sweep_suggestions`, `spreads`.
-        With `steps_per_execution > 1` there is one entry per execution
-        (Keras reports losses once per execution): its mean loss, at the LR
-        of its last step.
+        An `LRRangeTestResult`. With `steps_per_execution > 1` it has one
+        point per execution: its mean loss, at the LR of its last step.
 
     Raises:
         ValueError: For bad arguments, a model that is not compiled, or
             missing, empty or malformed data, before any weight changes.
     """
-    _check_arguments(
-        start_lr,
-        end_lr,
-        num_steps,
-        mode,
-        smoothing,
-        diverge_threshold,
-        callbacks,
+    _validation.check_above("start_lr", start_lr, 0)
+    _validation.check_float32("end_lr", end_lr)
+    _validation.check_above_argument("end_lr", end_lr, "start_lr", start_lr)
+    _validation.check_int_at_least("num_steps", num_steps, 2)
+    _validation.check_at_most(
+        "num_steps", num_steps, MAX_NUM_STEPS, " (MAX_NUM_STEPS, 2**31 - 1)"
     )
+    _validation.check_choice("mode", mode, _sweep.MODES)
+    _validation.check_in_unit_interval("smoothing", smoothing)
+    _validation.check_above("diverge_threshold", diverge_threshold, 1)
+    callbacks = [] if callbacks is None else callbacks
+    if not isinstance(callbacks, (list, tuple)) or not all(
+        isinstance(c, keras.callbacks.Callback) for c in callbacks
+    ):
+        raise ValueError(
+            "Argument `callbacks` must be a list of `keras.callbacks."
+            f"Callback` instances. Received: callbacks={callbacks!r}"
+        )
     repeats = _validation.check_count("repeats", repeats)
     keep_partial = _validation.check_bool("keep_partial", keep_partial)
     if isinstance(verbose, bool) or verbose not in ("auto", 0, 1, 2):
@@ -313,38 +280,29 @@ def lr_range_test(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     saved = _Snapshot(model, optimizer)
-    schedule = _RangeSchedule(
-        start_lr, end_lr, num_steps, mode, _keras.iterations(optimizer)
-    )
+    plan = (start_lr, end_lr, num_steps, mode)
+    schedule = _RangeSchedule(*plan, _keras.iterations(optimizer))
     sweeps = []
     try:
-        # The step is traced anew with the test's schedule; the original
-        # is put back, and traced anew, afterwards.
+        # The step is traced anew with the test's schedule.
         _keras.set_learning_rate_object(optimizer, schedule)
         _keras.retrace(model)
         for sweep in range(repeats):
             if sweep:
                 saved.restore(sweep)
                 data, _ = _data.cycling_batches(x, y, batch_size, seed=sweep)
-            recorder = _Recorder(smoothing, diverge_threshold)
+            rec = _Recorder(smoothing, diverge_threshold)
             model.fit(
                 data,
                 steps_per_epoch=num_steps,
                 epochs=1,
                 shuffle=False,
                 verbose=verbose,
-                callbacks=[recorder, *(callbacks or [])],
+                callbacks=[rec, *callbacks],
             )
-            lrs = _sweep.recorded_lrs(
-                recorder.ends, start_lr, end_lr, num_steps, mode
-            )
+            lrs = _sweep.recorded_lrs(rec.ends, *plan)
             sweeps.append(
-                LRRangeTestResult(
-                    lrs,
-                    recorder.losses,
-                    smoothing=smoothing,
-                    stopped_early=recorder.stopped_early,
-                )
+                LRRangeTestResult(lrs, rec.losses, smoothing, rec.stopped_early)
             )
     except KeyboardInterrupt:
         if not (keep_partial and sweeps):
@@ -354,28 +312,5 @@ def lr_range_test(
     if len(sweeps) == 1:
         return sweeps[0]
     result = LRRangeTestResult._combined(sweeps)
-    _spread.warn_if_unsure(result, stacklevel=3)  # at the caller's line
+    _suggest.warn_if_unsure(result, stacklevel=3)  # at the caller's line
     return result
-
-
-def _check_arguments(
-    start_lr, end_lr, num_steps, mode, smoothing, threshold, callbacks
-):
-    _validation.check_above("start_lr", start_lr, 0)
-    _validation.check_float32("end_lr", end_lr)
-    _validation.check_above_argument("end_lr", end_lr, "start_lr", start_lr)
-    _validation.check_int_at_least("num_steps", num_steps, 2)
-    _validation.check_at_most(
-        "num_steps", num_steps, MAX_NUM_STEPS, " (MAX_NUM_STEPS, 2**31 - 1)"
-    )
-    _validation.check_choice("mode", mode, _sweep.MODES)
-    _validation.check_in_unit_interval("smoothing", smoothing)
-    _validation.check_above("diverge_threshold", threshold, 1)
-    if callbacks is not None and not (
-        isinstance(callbacks, (list, tuple))
-        and all(isinstance(c, keras.callbacks.Callback) for c in callbacks)
-    ):
-        raise ValueError(
-            "Argument `callbacks` must be a list of `keras.callbacks."
-            f"Callback` instances. Received: callbacks={callbacks!r}"
-        )

@@ -1,24 +1,21 @@
 """What a range test found: the curves, the suggestions, JSON I/O."""
 
 import json
+import math
 import os
 
 from keras_clr import _validation
-from keras_clr.range_test import _json
-from keras_clr.range_test import _spread
 from keras_clr.range_test import _suggest
-
-_REQUIRED_KEYS = ("lrs", "losses", "smoothing")
 
 
 class LRRangeTestResult:
     """What an LR range test found, and what to do with it.
 
-    `keras_clr.lr_range_test` returns one; `LRRangeTestResult.load` reads
-    one saved with `save`. The suggestions come from the smoothed loss
-    curve by three rules, and `DEFAULT_RULE`, Smith's `"steepest"`, is
-    used by `suggestion`, `suggest_bounds()` and `cyclical_learning_rate()`
-    unless another rule is named (`one_cycle()` uses `"minimum_over_10"`):
+    `keras_clr.lr_range_test` returns one; `load` reads one saved with
+    `save`. The suggestions come from the smoothed loss curve by three
+    rules; `DEFAULT_RULE`, Smith's `"steepest"`, is used by `suggestion`,
+    `suggest_bounds()` and `cyclical_learning_rate()` unless another rule
+    is named (`one_cycle()` uses `"minimum_over_10"`):
 
     - `"steepest"` (default, Smith): the LR where the smoothed loss falls
       fastest per unit of log LR, ignoring the first 10 and last 5 points
@@ -27,9 +24,9 @@ class LRRangeTestResult:
       the longest stretch of falling loss.
     - `"minimum_over_10"`: the LR of the lowest smoothed loss, over 10.
 
-    A test run with `repeats=k` (see `from_sweeps`) keeps every sweep in
-    `sweeps`; each rule's suggestion is then the median of the sweeps'
-    and `spreads` says how far they disagree. `print(result)` shows both.
+    Non-finite points are left out; below 3 there is no suggestion. With
+    several sweeps (`from_sweeps`) each suggestion is the median of the
+    sweeps' and `spreads` says how far they disagree (see `print(result)`).
 
     Example:
 
@@ -47,27 +44,21 @@ class LRRangeTestResult:
         lrs: The learning rate of each recorded step (or execution).
         losses: The training loss of each; non-finite values allowed.
         smoothing: Factor of the losses' moving average, in `[0, 1)`.
-        stopped_early: Why the test stopped before its last step, or
-            `None`.
+        stopped_early: Why the test stopped early, or `None`.
 
     Attributes:
-        lrs: List of floats (of the first sweep, like the next three).
-        losses: List of floats (`nan` where a loaded file had `null`).
-        smoothed_losses: Bias-corrected exponential moving average of
-            `losses` with factor `smoothing`.
-        stopped_early: A string saying why the test stopped, or `None`.
+        lrs, losses, smoothing, stopped_early: The first sweep's (lists
+            of floats; `nan` where a loaded file had `null`).
+        smoothed_losses: The bias-corrected moving average of `losses`.
         sweeps: Tuple of one-sweep results, `(self,)` for one sweep.
         sweep_suggestions: `{rule: [lr of each sweep that has one]}`.
-        suggestions: `{rule: median of sweep_suggestions[rule]}`; `{}`
-            when no sweep has 3 finite points.
-        spreads: `{rule: {"ratio": largest / smallest, "quartiles":
-            (q1, q3)}}` of `sweep_suggestions`.
+        suggestions: `{rule: median of sweep_suggestions[rule]}`.
+        spreads: `{rule: {"ratio": max / min, "quartiles": (q1, q3)}}`.
         default_rule: `DEFAULT_RULE`.
 
     Raises:
-        ValueError: If `lrs` is empty, holds a value that is not a finite
-            number > 0, differs from `losses` in length, or `smoothing`
-            is not in `[0, 1)`.
+        ValueError: If `lrs` is empty or not all finite and > 0, differs
+            from `losses` in length, or `smoothing` is not in `[0, 1)`.
     """
 
     default_rule = _suggest.DEFAULT_RULE
@@ -81,7 +72,7 @@ class LRRangeTestResult:
     ):
         self.lrs = [float(v) for v in lrs]
         self.losses = [float(v) for v in losses]
-        bad = [i for i, v in enumerate(self.lrs) if not 0 < v < float("inf")]
+        bad = [i for i, v in enumerate(self.lrs) if not 0 < v < math.inf]
         if not self.lrs or bad:
             where = f"lrs[{bad[0]}]={self.lrs[bad[0]]}" if bad else "lrs=[]"
             raise ValueError(
@@ -95,7 +86,6 @@ class LRRangeTestResult:
                 f"len(losses)={len(self.losses)}"
             )
         _validation.check_in_unit_interval("smoothing", smoothing)
-        self.smoothing = smoothing
         if stopped_early is not None and (
             not isinstance(stopped_early, str) or not stopped_early
         ):
@@ -103,7 +93,7 @@ class LRRangeTestResult:
                 "Argument `stopped_early` must be a non-empty string or None. "
                 f"Received: stopped_early={stopped_early!r}"
             )
-        self.stopped_early = stopped_early
+        self.smoothing, self.stopped_early = smoothing, stopped_early
         self.smoothed_losses = _suggest.smooth(self.losses, smoothing)
         self._own = _suggest.suggest(self.lrs, self.smoothed_losses)
         self._set_sweeps((self,))
@@ -115,17 +105,16 @@ class LRRangeTestResult:
             values = [s._own[rule] for s in self.sweeps if rule in s._own]
             if values:
                 self.sweep_suggestions[rule] = values
-                median, spread = _spread.combine(values)
+                median, spread = _suggest.combine(values)
                 self.suggestions[rule], self.spreads[rule] = median, spread
 
     @classmethod
     def from_sweeps(cls, sweeps) -> "LRRangeTestResult":
         """One result from the sweeps of a repeated range test.
 
-        Its curve attributes are the first sweep's; its suggestions are
-        the medians over the sweeps. Emits one `SuggestionSpreadWarning`,
-        with the likely causes, when the default rule's largest sweep
-        suggestion is more than `SPREAD_LIMIT` (3) times its smallest.
+        Its curves are the first sweep's, its suggestions the medians. One
+        `SuggestionSpreadWarning` names the likely causes when the default
+        rule's sweep suggestions spread over `SPREAD_LIMIT` (3).
 
         Example:
 
@@ -140,19 +129,11 @@ class LRRangeTestResult:
         >>> round(result.suggestion, 6), round(spread["ratio"], 2)
         (0.001, 2.51)
 
-        Args:
-            sweeps: One-sweep `LRRangeTestResult`s, all with the same
-                `smoothing`.
-
-        Returns:
-            An `LRRangeTestResult` whose `sweeps` are `sweeps`.
-
-        Raises:
-            ValueError: If `sweeps` is empty, holds something else, or the
-                smoothings differ.
+        Raises `ValueError` unless `sweeps` is a non-empty list of one-sweep
+        results with one `smoothing`.
         """
         result = cls._combined(sweeps)
-        _spread.warn_if_unsure(result)
+        _suggest.warn_if_unsure(result)
         return result
 
     @classmethod
@@ -166,7 +147,6 @@ class LRRangeTestResult:
                 "Argument `sweeps` must be a non-empty list of one-sweep "
                 f"`LRRangeTestResult`s. Received: sweeps={sweeps!r}"
             )
-        sweeps = tuple(sweeps)
         if len({s.smoothing for s in sweeps}) > 1:
             raise ValueError(
                 "Argument `sweeps` must share one `smoothing`. Received: "
@@ -184,32 +164,38 @@ class LRRangeTestResult:
         return self.suggestions.get(self.default_rule)
 
     def summary(self) -> str:
-        """Per rule, the suggestion (the sweeps' median) and their spread.
+        """Per rule, the suggestion and the sweeps' spread; also `str`."""
+        n = len(self.sweeps)
+        lines = [
+            f"LR range test: {n} sweep{'s' * (n > 1)} of up to "
+            f"{max(len(s.lrs) for s in self.sweeps)} points",
+            f"  {'rule':<20} "
+            + ("median      max/min  quartiles" if n > 1 else "suggestion"),
+        ]
+        for rule in _suggest.RULES:
+            name = rule + " (default)" * (rule == self.default_rule)
+            lr, spread = self.suggestions.get(rule), self.spreads.get(rule)
+            row = f"  {name:<20} " + ("none" if lr is None else f"{lr:.3e}")
+            if lr is not None and n > 1:
+                q1, q3 = spread["quartiles"]
+                row += f"   x{spread['ratio']:<8.3g}{q1:.2e} to {q3:.2e}"
+            lines.append(row)
+        lines += [
+            f"  sweep {i} stopped: {s.stopped_early}"
+            for i, s in enumerate(self.sweeps)
+            if s.stopped_early
+        ]
+        return "\n".join(lines)
 
-        `str(result)` and `print(result)` give the same text.
-        """
-        return _spread.summary(self)
-
-    def __str__(self):
-        return self.summary()
+    __str__ = summary
 
     def suggest_bounds(
         self, rule: str = _suggest.DEFAULT_RULE
     ) -> tuple[float, float]:
-        """`(base_lr, max_lr)` following Smith.
+        """`(max_lr / 4, max_lr)`, `max_lr` the suggestion of `rule`.
 
-        Smith reads `max_lr` off the curve where the loss still falls well
-        before it flattens and turns, and sets `base_lr` to "1/3 or 1/4 of
-        max_lr". Here `max_lr` is the suggestion of `rule` (by default the
-        steepest fall) and `base_lr = max_lr / 4`. Run the cyclical
-        schedule for whole cycles, so that training ends at `base_lr`.
-
-        Args:
-            rule: `"steepest"` (default), `"valley"` or
-                `"minimum_over_10"`.
-
-        Returns:
-            `(max_lr / 4, max_lr)`.
+        Smith: `base_lr` is "1/3 or 1/4 of max_lr". Run whole cycles, so
+        that training ends at `base_lr`.
 
         Raises:
             ValueError: For an unknown rule, or when the curve had too few
@@ -227,10 +213,8 @@ class LRRangeTestResult:
     def cyclical_learning_rate(
         self, step_size: int, rule: str = _suggest.DEFAULT_RULE, **kwargs
     ):
-        """A `keras_clr.CyclicalLearningRate` between `suggest_bounds(rule)`.
-
-        `kwargs` go to `CyclicalLearningRate` (`mode`, `gamma`, ...).
-        """
+        """A `keras_clr.CyclicalLearningRate(**kwargs)` between
+        `suggest_bounds(rule)`."""
         from keras_clr.schedules.cyclical import CyclicalLearningRate
 
         base_lr, max_lr = self.suggest_bounds(rule)
@@ -243,20 +227,11 @@ class LRRangeTestResult:
     ):
         """A `keras_clr.OneCycle` peaking at the top of the usable range.
 
-        One-cycle climbs to `max_lr` once and anneals far below it, so
-        Smith takes `max_lr` near the largest LR at which the loss still
-        falls, not at the steepest fall that CLR's bounds use (Smith 2018,
-        arXiv:1803.09820). The default rule is fastai's: the LR of the
-        lowest smoothed loss, divided by 10 (`"minimum_over_10"`). On MNIST
-        (docs/results/time_to_accuracy.md, 3 seeds) it reached 97.5% in the
-        budget of a hand-picked `max_lr` at batch 100 in every seed, and at
-        batch 500 in 2 (one epoch more in the third); the steepest fall's,
-        2-6x lower, missed 97.5% in 4 epochs at batch 500 (issue 23).
+        Its `max_lr` is near the largest LR at which the loss still falls
+        (Smith 2018, arXiv:1803.09820): fastai's `"minimum_over_10"` by
+        default (docs/results/time_to_accuracy.md, issue 23).
 
-        Args:
-            total_steps: Steps of the whole training.
-            rule: `"minimum_over_10"` (default), `"steepest"` or `"valley"`.
-            **kwargs: Go to `OneCycle` (`div_factor`, `pct_start`, ...).
+        `kwargs` go to `OneCycle` (`div_factor`, `pct_start`, ...).
         """
         from keras_clr.schedules.one_cycle import OneCycle
 
@@ -264,33 +239,26 @@ class LRRangeTestResult:
         return OneCycle(max_lr=max_lr, total_steps=total_steps, **kwargs)
 
     def plot(self, ax=None):
-        """Draws the curve; see `keras_clr.plot_range_test`.
-
-        Returns:
-            The matplotlib axes.
-        """
+        """Draws the curve and returns the axes: `keras_clr.plot_range_test`."""
         from keras_clr.plotting import plot_range_test
 
         return plot_range_test(self, ax=ax)
 
     def to_json(self) -> str:
-        """The result as standard JSON.
+        """The result as standard JSON, each non-finite value as `null`.
 
-        Every value that is not finite (a loss that became `nan` or
-        `inf`) is written as `null`: read it as "not a finite number".
         `from_json` reads `null` back as `nan`, which the suggestions and
-        the plot leave out exactly as they leave out `inf`. A result of
-        several sweeps adds `"sweeps"`, a list of `{"lrs", "losses",
-        "stopped_early"}` objects (the first sweep is also at the top, so
-        that 0.2.0 reads the file as one sweep).
+        the plot leave out like `inf`. Several sweeps add `"sweeps"`, a
+        list of `{"lrs", "losses", "stopped_early"}` (the first sweep is
+        also at the top, so that 0.2.0 reads the file as one sweep).
         """
-        data = _json.curve_json(self)
+        data = _curve_json(self)
         data["smoothing"] = self.smoothing
         data["suggestions"] = {
-            rule: _json.json_float(lr) for rule, lr in self.suggestions.items()
+            rule: _finite(lr) for rule, lr in self.suggestions.items()
         }
         if len(self.sweeps) > 1:
-            data["sweeps"] = [_json.curve_json(s) for s in self.sweeps]
+            data["sweeps"] = [_curve_json(s) for s in self.sweeps]
         return json.dumps(data, allow_nan=False)
 
     def save(self, path) -> None:
@@ -300,14 +268,11 @@ class LRRangeTestResult:
 
     @classmethod
     def from_json(cls, text: str) -> "LRRangeTestResult":
-        """Reads a result from `to_json`'s text.
+        """Reads a result from `to_json`'s text (or 0.1.0's, with `NaN`).
 
-        Also reads what keras_clr 0.1.0 wrote (`NaN` and `Infinity`
-        tokens). The stored suggestions are recomputed, not trusted.
+        The stored suggestions are recomputed, not trusted.
 
-        Raises:
-            ValueError: Saying what is wrong (not JSON, missing keys,
-                values of the wrong type or length).
+        Raises ValueError saying what is wrong with the text.
         """
         if not isinstance(text, str):
             raise ValueError(
@@ -318,79 +283,116 @@ class LRRangeTestResult:
 
     @classmethod
     def load(cls, path) -> "LRRangeTestResult":
-        """Reads a result saved by `save` (this version, 0.2.0 or 0.1.0).
-
-        Files of 0.1.0 and 0.2.0 load as one-sweep results.
+        """Reads a file of `save` (0.1.0 and 0.2.0 files: one sweep).
 
         Raises:
-            ValueError: Naming the file and what is wrong with it (empty,
-                not UTF-8, not JSON or truncated, missing keys, values of
-                the wrong type, length or sign).
+            ValueError: Naming the file and what is wrong with it.
             OSError: If the file cannot be read.
         """
-        subject = f"The file {os.fspath(path)!r}"
-        received = f"path={os.fspath(path)!r}"
         with open(path, "rb") as f:
             raw = f.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{subject} is not an LR range test result saved by "
-                f"`LRRangeTestResult.save`: it is not UTF-8 text ({error}). "
-                f"Received: {received}"
-            ) from None
-        return cls._from_text(text, subject, received)
+        path = os.fspath(path)
+        return cls._from_text(raw, f"The file {path!r}", f"path={path!r}")
 
     @classmethod
     def _from_text(cls, text, subject, received):
-        def fail(what):
-            return ValueError(
+        try:
+            return cls._parse(text)
+        except ValueError as error:
+            raise ValueError(
                 f"{subject} is not an LR range test result saved by "
-                f"`LRRangeTestResult.save`: {what}. Received: {received}"
-            )
+                f"`LRRangeTestResult.save`: {error}. Received: {received}"
+            ) from None
 
+    @classmethod
+    def _parse(cls, text):
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise ValueError(f"it is not UTF-8 text ({error})") from None
         if not text.strip():
-            raise fail("it is empty")
+            raise ValueError("it is empty")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise fail(
+            raise ValueError(
                 f"it is not valid JSON or is truncated ({error})"
             ) from None
         if not isinstance(data, dict):
-            raise fail(f"expected a JSON object, found {type(data).__name__}")
-        missing = [key for key in _REQUIRED_KEYS if key not in data]
-        if missing:
-            raise fail("missing key(s) " + ", ".join(map(repr, missing)))
+            raise ValueError(f"expected a JSON object, found {_type(data)}")
+        _check_keys(data, ("lrs", "losses", "smoothing"))
         smoothing = data["smoothing"]
-        if (
-            not isinstance(smoothing, (int, float))
-            or isinstance(smoothing, bool)
-            or not 0 <= smoothing < 1
-        ):
-            raise fail(f"'smoothing' must be in [0, 1), found {smoothing!r}")
+        if not _is_number(smoothing) or not 0 <= smoothing < 1:
+            raise ValueError(
+                f"'smoothing' must be in [0, 1), found {smoothing!r}"
+            )
         curves = data.get("sweeps", [data])
         if not isinstance(curves, list) or not curves:
-            raise fail("'sweeps' must be a non-empty list")
+            raise ValueError("'sweeps' must be a non-empty list")
         sweeps = []
         for i, curve in enumerate(curves):
-            where = f"'sweeps'[{i}] " if "sweeps" in data else ""
-            if not isinstance(curve, dict):
-                raise fail(f"{where}must be an object")
             try:
-                lrs, losses, stopped = _json.curve(curve, where, fail)
-                sweeps.append(cls(lrs, losses, smoothing, stopped))
+                sweeps.append(cls(*_curve(curve, smoothing)))
             except ValueError as error:  # e.g. negative learning rates
-                if "is not an LR range test result" in str(error):
-                    raise
-                raise fail(f"{where}{error}") from None
+                where = f"'sweeps'[{i}] " if "sweeps" in data else ""
+                raise ValueError(f"{where}{error}") from None
         return sweeps[0] if len(sweeps) == 1 else cls._combined(sweeps)
 
     def __repr__(self):
-        best = self.suggestion
-        best = "none" if best is None else f"{best:.3g}"
-        return (
-            f"<LRRangeTestResult: {len(self.lrs)} points, "
-            f"{self.default_rule} {best}>"
+        best = "none" if self.suggestion is None else f"{self.suggestion:.3g}"
+        n, rule = len(self.lrs), self.default_rule
+        return f"<LRRangeTestResult: {n} points, {rule} {best}>"
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type(value):
+    return type(value).__name__
+
+
+def _finite(value):
+    return value if math.isfinite(value) else None
+
+
+def _curve_json(sweep):
+    return {
+        "lrs": [_finite(v) for v in sweep.lrs],
+        "losses": [_finite(v) for v in sweep.losses],
+        "stopped_early": sweep.stopped_early,
+    }
+
+
+def _check_keys(data, keys):
+    missing = [key for key in keys if key not in data]
+    if missing:
+        raise ValueError("missing key(s) " + ", ".join(map(repr, missing)))
+
+
+def _curve(curve, smoothing):
+    """The arguments of one sweep's result, from its JSON object."""
+    if not isinstance(curve, dict):
+        raise ValueError("must be an object")
+    _check_keys(curve, ("lrs", "losses"))
+    lrs, losses = (_floats(curve[key], key) for key in ("lrs", "losses"))
+    if len(lrs) != len(losses):
+        raise ValueError(
+            f"'lrs' has {len(lrs)} values but 'losses' has {len(losses)}"
         )
+    stopped = curve.get("stopped_early")
+    if stopped is not None and not isinstance(stopped, str):
+        raise ValueError(
+            f"'stopped_early' must be a string or null, found {stopped!r}"
+        )
+    return lrs, losses, smoothing, stopped
+
+
+def _floats(values, key):
+    if not isinstance(values, list):
+        raise ValueError(f"'{key}' must be a list, found {_type(values)}")
+    for i, v in enumerate(values):
+        if v is not None and not _is_number(v):
+            raise ValueError(f"'{key}'[{i}] is not a number or null: {v!r}")
+    return [math.nan if v is None else float(v) for v in values]

@@ -16,7 +16,7 @@ import pytest
 
 import keras_clr
 from keras_clr.range_test import SuggestionSpreadWarning
-from keras_clr.range_test import _spread
+from keras_clr.range_test import _suggest
 from tests.conftest import BACKEND
 from tests.range_test.conftest import RaiseAt
 from tests.range_test.conftest import compiled_model
@@ -113,7 +113,7 @@ def test_no_warning_when_the_sweeps_agree():
         result = keras_clr.LRRangeTestResult.from_sweeps(
             [sweep(c) for c in (-3.2, -3.0, -2.8)]
         )
-    assert result.spreads["steepest"]["ratio"] < _spread.SPREAD_LIMIT
+    assert result.spreads["steepest"]["ratio"] < _suggest.SPREAD_LIMIT
 
 
 FEW = np.geomspace(1e-5, 1.0, 21)  # 4 points per decade
@@ -162,7 +162,7 @@ def test_noise_measure_finds_the_noise_put_in(sigma):
     rng = np.random.default_rng(0)
     losses = 3.0 + 3.0 * sigma * rng.normal(size=4000)
     losses[-1] = -100.0  # the measure stops at the lowest loss
-    assert _spread.noise(losses) == pytest.approx(sigma, rel=0.1)
+    assert _suggest.noise(losses) == pytest.approx(sigma, rel=0.1)
 
 
 # --- JSON -------------------------------------------------------------------
