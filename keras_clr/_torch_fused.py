@@ -1,18 +1,11 @@
 """Fused PyTorch updates for the cyclical-momentum optimizers.
 
-On PyTorch Keras updates its built-in optimizers' variables all at once
-with `torch._foreach_*` ops, but passes the momentum (`beta_1`, SGD's
-`momentum`) as a Python number (`alpha=1 - beta_1`); a cycled momentum is
-a tensor, and turning it into a number is a device-to-host read per step.
-These are the same updates with every step-dependent factor (momentum,
-learning rate) kept a 0-dim tensor, through the `Tensor` overloads of
-`torch._foreach_mul`/`_foreach_div`/`_foreach_add_` (PyTorch 2.1+). The
-maths is Keras' generic `update_step` of each optimizer (checked against
-it in tests/test_momentum.py); weight decay, gradient accumulation,
-loss scaling and EMA stay Keras' own, around this update.
-
-Each function is `update(optimizer, grads, variables, learning_rate)`,
-called by `_keras.torch_fused_base` with Keras variables and torch grads.
+Keras' own fused (`torch._foreach_*`) updates take the momentum as a
+Python number, a device-to-host read per step for a cycled one; these are
+the same updates (Keras' generic `update_step` maths, checked in
+tests/test_momentum.py) with the momentum and LR kept 0-d tensors. Each is
+`update(optimizer, grads, variables, learning_rate)`, installed by
+`_keras.torch_fused_base`.
 """
 
 from keras import ops

@@ -4,7 +4,6 @@ The loader serves the `keras-clr` command and its demo, which live outside
 the library; this module only says where it went.
 """
 
-
 _MOVED = ("DataError", "ENV_VAR", "load_mnist", "read_idx", "SOURCES")
 
 

@@ -1,16 +1,11 @@
 """TensorFlow Addons' cyclical learning rates, for Keras 3 on any backend.
 
 `tfa.optimizers.CyclicalLearningRate` and its three named subclasses, with
-TF Addons' argument names, signatures, defaults and values (fractional step
-sizes included), public as `keras_clr.addons.*`. By design `scale_fn` must
-be registered for serialization (not a lambda), so that a model using it
-can be saved. keras_clr 0.1.0's keys (`keras_clr>...`) still load.
-
-Unlike TF Addons (float32 arithmetic), the values are the formula's rounded
-once to the learning rate's dtype at any step the counter holds, int64
-steps included; a step size whose exact fraction overflows the counter (a
-float such as 0.1 is `n / 2**55`) uses TF Addons' formula in float64
-(float32 on JAX without x64). Negative steps give the value at step 0.
+TF Addons' argument names, defaults and values (fractional step sizes
+included), public as `keras_clr.addons.*`; `scale_fn` must be registered
+(not a lambda). Values are rounded once to the LR's dtype at any step the
+counter holds; a step size whose exact fraction overflows the counter
+uses TF Addons' formula in float64.
 """
 
 import keras

@@ -1,23 +1,11 @@
 """keras_clr for tf_keras (Keras 2) models.
 
-`tf_keras.optimizers` call a learning rate schedule only if it is a
-`tf_keras.optimizers.schedules.LearningRateSchedule`; keras_clr's schedules
-are Keras 3 ones. The classes here are their tf_keras twins: the same
-arguments, checks and values (they hold the Keras 3 schedule and return
-what it computes, which needs Keras 3 on its TensorFlow backend, the
-default), registered with tf_keras' serialization under the package
-`keras_clr.tf_keras` so that `tf_keras.models.load_model` restores them
-once this module is imported. TF Addons' four classes are in
-`keras_clr.tf_keras.addons` (the three named ones are also here, as
-aliases kept from 0.2.0).
-
-Needs `pip install tf_keras` (the version matching TensorFlow's). Without
-tf_keras this module still imports, and building a class raises an
-`ImportError` saying what to install.
-
-The callbacks (`CyclicLR`, `LearningRateLogger`, `ReduceLRBoundsOnPlateau`)
-are Keras 3 only; importing them from here raises an `ImportError` that
-says what to use instead.
+The tf_keras twins of keras_clr's schedules: the same arguments, checks
+and values (computed by the Keras 3 schedule, on Keras 3's TensorFlow
+backend), registered with tf_keras' serialization so `.keras` and `.h5`
+files load once this module is imported. TF Addons' classes are in
+`keras_clr.tf_keras.addons`. Needs `pip install tf_keras`; the Keras 3
+callbacks have no twin (importing them says what to use instead).
 """
 
 import keras_clr

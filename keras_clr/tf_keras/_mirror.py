@@ -1,13 +1,8 @@
 """tf_keras twins of the Keras 3 schedules, sharing their maths.
 
-A twin subclasses `tf_keras.optimizers.schedules.LearningRateSchedule`,
-holds the Keras 3 schedule built from the same arguments, and delegates
-`__call__` and `get_config` to it. On Keras 3's TensorFlow backend the
-Keras 3 schedules take and return TensorFlow tensors, so inside a tf_keras
-train step the twin computes exactly what the Keras 3 schedule computes.
-
-This module imports without tf_keras (so the package's doctests collect on
-any backend); the classes then raise an `ImportError` when built.
+A twin is a `tf_keras` schedule holding the Keras 3 schedule built from
+the same arguments (on TensorFlow both take and return TF tensors). The
+module imports without tf_keras; the classes then raise when built.
 """
 
 import inspect
@@ -90,41 +85,26 @@ class TfKerasSchedule(_BASE):
 
 _DOC = """tf_keras twin of `{keras3_path}`, for `tf_keras.optimizers`.
 
-    Use it where a Keras 2 model (`tf_keras`, or TensorFlow 2.16+ with
-    `TF_USE_LEGACY_KERAS=1`) needs `{keras3_path}`: it takes the same
-    arguments, checks them the same way and gives the same values (it holds
-    a `{keras3_path}` built from its arguments and returns what that
-    computes), as a `tf_keras.optimizers.schedules.LearningRateSchedule`.
-    It is registered with tf_keras' serialization as `{registered}`, so
-    `tf_keras.models.load_model` restores it once `{module}` is imported.
-    Keras 3 itself must run on its TensorFlow backend (the default).
-
-    Example (not run as a doctest: it needs tf_keras):
+    The same arguments, checks and values as `{keras3_path}` (which it
+    holds and evaluates; Keras 3 must run on TensorFlow), as a
+    `tf_keras.optimizers.schedules.LearningRateSchedule` registered as
+    `{registered}`: `tf_keras.models.load_model` restores it (`.keras` or
+    `.h5`) once `{module}` is imported. A custom `scale_fn` is registered
+    with Keras 3's `keras.saving.register_keras_serializable`.
 
     ```python
-    import tf_keras
-    import {module}
-
     schedule = {module}.{name}(...)  # the arguments of {keras3_path}
-    model.compile(optimizer=tf_keras.optimizers.Adam(learning_rate=schedule),
-                  loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=tf_keras.optimizers.Adam(learning_rate=schedule))
     ```
 
-    Args:
-        The arguments of `{keras3_path}`. A custom `scale_fn` is registered
-        with Keras 3's `keras.saving.register_keras_serializable`, because
-        the maths run in Keras 3.
-
     Returns:
-        A 1-arg callable that takes the optimizer step and returns the
-        learning rate, a scalar `tf.Tensor`.
+        A 1-arg callable of the optimizer step: the LR, a scalar `tf.Tensor`.
 
     Raises:
-        ValueError: As `{keras3_path}`, for an argument out of range.
+        ValueError: As `{keras3_path}`, for a bad argument.
         ImportError: If tf_keras is not installed.
         RuntimeError: If Keras 3's backend is not TensorFlow.
-        TypeError: If called without a step, as a Keras 3 optimizer does:
-            use `{keras3_path}` with Keras 3 optimizers.
+        TypeError: If called without a step, as a Keras 3 optimizer does.
     """
 
 
