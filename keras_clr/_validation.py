@@ -78,45 +78,43 @@ def check_float32(name: str, value):
     return value
 
 
-def check_non_negative(name: str, value):
+def _bounded(name: str, value, ok, rule: str):
+    """`value` as a number if `ok(value)`, else "must be {rule}"."""
     value = check_finite(name, value)
-    if value < 0:
+    if not ok(value):
         raise ValueError(
-            f"Argument `{name}` must be >= 0. Received: {name}={value}"
+            f"Argument `{name}` must be {rule}. Received: {name}={value}"
         )
     return value
+
+
+def check_non_negative(name: str, value):
+    return _bounded(name, value, lambda v: v >= 0, ">= 0")
 
 
 def check_positive(name: str, value):
-    value = check_finite(name, value)
-    if value <= 0:
-        raise ValueError(
-            f"Argument `{name}` must be > 0. Received: {name}={value}"
-        )
-    return value
+    return _bounded(name, value, lambda v: v > 0, "> 0")
 
 
-def check_in_range(
-    name: str,
-    value,
-    low,
-    high,
-    *,
-    low_open: bool = True,
-    high_open: bool = False,
-):
+def check_above(name: str, value, bound):
+    return _bounded(name, value, lambda v: v > bound, f"> {bound}")
+
+
+def check_in_unit_interval(name: str, value):
+    return _bounded(name, value, lambda v: 0 <= v < 1, "in [0, 1)")
+
+
+def check_in_range(name, value, low, high, *, low_open=True, high_open=False):
     """Returns `value` if it lies in the interval; `(0, 1]` by default."""
-    value = check_finite(name, value)
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (above and below):
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        interval = f"{left}{low}, {high}{right}"
-        raise ValueError(
-            f"Argument `{name}` must be in {interval}. Received: {name}={value}"
-        )
-    return value
+    interval = (
+        f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    )
+
+    def ok(v):
+        above = v > low if low_open else v >= low
+        return above and (v < high if high_open else v <= high)
+
+    return _bounded(name, value, ok, f"in {interval}")
 
 
 def _check_step_limit(name: str, value):
@@ -158,16 +156,10 @@ def check_positive_steps(name: str, value):
 
 
 def check_int_at_least(name: str, value, minimum: int) -> int:
-    """Returns `value` as an `int` if it is an integer >= `minimum`.
-
-    Also refused beyond int64 (these are counts of steps or epochs).
-    """
-    value = check_finite(name, value)
-    if value < minimum or int(value) != value:
-        raise ValueError(
-            f"Argument `{name}` must be an integer >= {minimum}. "
-            f"Received: {name}={value}"
-        )
+    """`value` as an `int` if it is an integer >= `minimum` (and a count an
+    int64 step counter holds)."""
+    ok = lambda v: v >= minimum and int(v) == v  # noqa: E731
+    value = _bounded(name, value, ok, f"an integer >= {minimum}")
     _check_step_limit(name, value)
     return int(value)
 
@@ -204,16 +196,6 @@ def check_name(name: str, value) -> str:
     return value
 
 
-def check_above(name: str, value, bound):
-    """Returns `value` if it is a finite number `> bound`, else raises."""
-    value = check_finite(name, value)
-    if not value > bound:
-        raise ValueError(
-            f"Argument `{name}` must be > {bound}. Received: {name}={value}"
-        )
-    return value
-
-
 def check_above_argument(name: str, value, other_name: str, other):
     """Returns `value` if it is a finite number `> other`, else raises."""
     value = check_finite(name, value)
@@ -231,16 +213,6 @@ def check_at_most(name: str, value, maximum, why: str = ""):
         raise ValueError(
             f"Argument `{name}` must be <= {maximum}{why}. "
             f"Received: {name}={value}"
-        )
-    return value
-
-
-def check_in_unit_interval(name: str, value):
-    """Returns `value` if it is a number in `[0, 1)`, else raises."""
-    value = check_finite(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(
-            f"Argument `{name}` must be in [0, 1). Received: {name}={value}"
         )
     return value
 
