@@ -1,10 +1,7 @@
 """The one seam between keras_clr and Keras' internals and backends.
 
-Every private Keras attribute keras_clr uses, and every place where the
-backends differ in meaning, is a helper here, dated by the Keras versions
-it was checked against (re-check when the floor or ceiling moves), so a
-Keras upgrade breaks here and nowhere else. Public API is used wherever it
-does the same job.
+Every private Keras attribute used, and every place where backends differ
+in meaning, is a helper here, dated by the Keras versions checked.
 """
 
 import contextlib

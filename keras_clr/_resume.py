@@ -35,13 +35,11 @@ def schedule_config(optimizer) -> dict:
 class ScheduleGuard(keras.callbacks.Callback):
     """Stops a run whose schedule differs between workers or since a crash.
 
-    Use it in multi-process runs and with `keras.callbacks.BackupAndRestore`,
-    which restores `optimizer.iterations` but compares nothing else. Before
-    the first step it compares the schedule's configuration (schedule,
-    optimizer class, cyclical momentum's bounds) across a JAX run's
-    processes, which would otherwise silently drift apart, and, with
-    `backup_dir`, it and the steps per epoch with what the interrupted run
-    recorded there (`keras_clr_schedule.json`, deleted with the backup).
+    For multi-process runs and `keras.callbacks.BackupAndRestore` (which
+    restores `optimizer.iterations` and compares nothing else): before the
+    first step it compares the schedule's configuration across a JAX run's
+    processes and, with `backup_dir`, with what the interrupted run
+    recorded there (`keras_clr_schedule.json`), steps per epoch included.
 
     Example:
 

@@ -1,10 +1,5 @@
-"""Argument checks that raise `ValueError` in the Keras form.
-
-Every check names the argument and shows the value it received:
-"Argument `step_size` must be > 0. Received: step_size=0". The helpers are
-general (a name, a value, a limit) so that schedules, callbacks and the
-range test share them instead of writing range checks by hand.
-"""
+"""Argument checks that raise `ValueError` in the Keras form, shared:
+"Argument `step_size` must be > 0. Received: step_size=0"."""
 
 import math
 import numbers

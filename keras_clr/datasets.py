@@ -1,8 +1,5 @@
-"""Moved: the MNIST loader is `keras_clr_cli.mnist.load_mnist` since 1.0.
-
-The loader serves the `keras-clr` command and its demo, which live outside
-the library; this module only says where it went.
-"""
+"""Moved: the MNIST loader is `keras_clr_cli.mnist.load_mnist` since 1.0
+(it serves the command, outside the library); this says where it went."""
 
 _MOVED = ("DataError", "ENV_VAR", "load_mnist", "read_idx", "SOURCES")
 

@@ -120,8 +120,7 @@ Use it (or `keras_clr.cyclical_momentum(keras.optimizers.{base}(...))`)
 {attr}_t = max_momentum - (max_momentum - base_momentum) * h_t
 ```
 
-where `h_t` in [0, 1] is how high the LR stands in its current cycle (0
-at its lower bound, 1 at its peak).{note}
+where `h_t` in [0, 1] is how high the LR stands in its cycle.{note}
 
 Example:
 
@@ -135,13 +134,10 @@ Example:
 (0.9, 0.9)
 
 Args:
-    learning_rate: A keras_clr schedule that defines a momentum:
-        `keras_clr.CyclicalLearningRate` (or a TF Addons drop-in) or
-        `keras_clr.OneCycle`.
-    base_momentum: `{attr}` where the learning rate peaks. In `[0, 1)`.
-    max_momentum: `{attr}` where the learning rate is lowest, in
-        `[base_momentum, 1)`; also the nominal `{attr}` that `get_config`
-        reports.
+    learning_rate: A keras_clr schedule (cyclical, TF Addons or one-cycle).
+    base_momentum: `{attr}` where the LR peaks, in `[0, 1)`.
+    max_momentum: `{attr}` where the LR is lowest, in `[base_momentum, 1)`;
+        the nominal `{attr}` of `get_config`.
     **kwargs: The other arguments of `keras.optimizers.{base}`.
 
 Raises:
@@ -274,12 +270,10 @@ def cyclical_momentum(
 ) -> keras.optimizers.Optimizer:
     """Returns `optimizer` with its momentum cycling inversely to the LR.
 
-    Smith's recipe pairs a high LR with a low momentum: as the LR rises to
-    its peak the momentum falls from `max_momentum` to `base_momentum`, and
-    back. For SGD this is `momentum`, for Adam, AdamW, Nadam, Adamax and
-    Lion `beta_1` (as PyTorch cycles `betas[0]`), computed inside the
-    compiled step. Call it before the optimizer is used: it builds the
-    matching `keras_clr.CyclicalMomentum*` from `optimizer`'s config.
+    Smith pairs a high LR with a low momentum: as the LR rises to its peak
+    the momentum (SGD's `momentum`, the others' `beta_1`, as PyTorch
+    cycles `betas[0]`) falls from `max_momentum` to `base_momentum`. Call
+    it on an unused optimizer: it builds the `CyclicalMomentum*` twin.
 
     Example:
 
@@ -294,12 +288,10 @@ def cyclical_momentum(
     [0.95, 0.85, 0.95]
 
     Args:
-        optimizer: An unused `keras.optimizers.SGD`, `Adam`, `AdamW`,
-            `Nadam`, `Adamax` or `Lion` whose `learning_rate` is a keras_clr
-            schedule.
-        base_momentum: Momentum at the LR's peak. In `[0, 1)`.
-        max_momentum: Momentum at the LR's lower bound. In
-            `[base_momentum, 1)`.
+        optimizer: An unused `SGD`, `Adam`, `AdamW`, `Nadam`, `Adamax` or
+            `Lion` whose `learning_rate` is a keras_clr schedule.
+        base_momentum: Momentum at the LR's peak, in `[0, 1)`.
+        max_momentum: Momentum at its bottom, in `[base_momentum, 1)`.
 
     Returns:
         A new optimizer of the `keras_clr.CyclicalMomentum*` class.

@@ -35,10 +35,8 @@ def _axes(ax):
 
 
 def plot_schedule(schedule, steps, ax=None):
-    """Draws `schedule(step)` against the step.
-
-    Use it to check a schedule before training with it: its bounds, its
-    cycle length, where one-cycle's phases fall.
+    """Draws `schedule(step)` against the step, to check a schedule (its
+    bounds, cycle length, phases) before training with it.
 
     Example:
 
@@ -50,8 +48,7 @@ def plot_schedule(schedule, steps, ax=None):
 
     Args:
         schedule: A learning rate schedule (any callable of the step).
-        steps: The number of steps to draw (from 0), or the steps
-            themselves.
+        steps: How many steps to draw (from 0), or the steps themselves.
         ax: Matplotlib axes to draw on; a new figure if `None`.
 
     Returns:
@@ -92,11 +89,8 @@ def plot_schedule(schedule, steps, ax=None):
 
 
 def plot_history(history_or_callback, ax=None, metric: str | None = None):
-    """Draws what the learning rate did during training.
-
-    With `metric=None`: the learning rate against the iteration. With a
-    metric name (`"loss"`, `"accuracy"`, ...): that metric against the
-    learning rate it was trained with (the classic CLR plot).
+    """Draws the LR against the iteration or, with `metric` (`"loss"`,
+    ...), that metric against the LR it was trained with (the CLR plot).
 
     Example:
 
@@ -108,10 +102,8 @@ def plot_history(history_or_callback, ax=None, metric: str | None = None):
     ('learning rate', 'loss')
 
     Args:
-        history_or_callback: A `keras_clr.CyclicLR` or
-            `keras_clr.LearningRateLogger` (per step), a Keras `History`
-            (per epoch, with `learning_rate` in its logs), or their
-            `history` dict.
+        history_or_callback: A `CyclicLR` or `LearningRateLogger` (per
+            step), a Keras `History` (per epoch), or their `history` dict.
         ax: Matplotlib axes to draw on; a new figure if `None`.
         metric: Optional metric to draw against the learning rate.
 
@@ -119,9 +111,8 @@ def plot_history(history_or_callback, ax=None, metric: str | None = None):
         The axes.
 
     Raises:
-        ValueError: If there is no learning rate in the history, `metric`
-            is not in it, or its values cannot be paired with learning
-            rates.
+        ValueError: If the history has no LR, or no `metric` that pairs
+            with the LRs.
         ImportError: If matplotlib is not installed.
     """
     history = getattr(history_or_callback, "history", history_or_callback)
@@ -187,12 +178,9 @@ _RULE_STYLES = {"steepest": "v", "valley": "o", "minimum_over_10": "s"}
 def plot_range_test(result, ax=None):
     """Draws an LR range test's loss against the learning rate (log axis).
 
-    One sweep: the raw losses as dots, the smoothed losses as a line, each
-    rule's suggestion marked on it. Several sweeps: every smoothed curve,
-    faint; each rule's median as a dashed line, its quartiles as a band,
-    its smallest to largest sweep suggestion as whiskers at the top. The
-    default rule leads the legend, right of the axes. Non-finite losses
-    are left out. Never shows or saves.
+    One sweep: raw losses as dots, the smoothed curve, each rule's
+    suggestion on it. Several: every smoothed curve, faint; each rule's
+    median dashed, its quartiles as a band, its range as whiskers.
 
     Example:
 

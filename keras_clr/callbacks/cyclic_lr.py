@@ -23,17 +23,13 @@ _first = operator.itemgetter(0)
 class CyclicLR(LearningRateLogger):
     """Drop-in for the classic Keras `CyclicLR` callback (`clr_callback.py`).
 
-    Use it to keep code written for the classic callback: only the import
-    changes. When `fit` starts, it gives the optimizer the equivalent
-    schedule, computed in the compiled train step (no staircase with
-    `steps_per_execution > 1`): `keras_clr.CyclicalLearningRate`'s formula
-    for an integral `step_size` (`2000.` too), TF Addons' for a fractional
-    one. The cycle follows `optimizer.iterations`, so a later `fit`
-    continues it and `model.save` or `BackupAndRestore` keep it; a new
-    `CyclicLR`, `reset()` or `_reset()` restarts it at the next `fit`.
-    `history` is the classic one, readable during `fit`: `'lr'` and
-    `'iterations'` per step, and each batch log key once per execution, at
-    the iterations in `log_iterations`.
+    Only the import changes. At `fit` it gives the optimizer the
+    equivalent schedule, computed in the compiled step
+    (`keras_clr.CyclicalLearningRate`'s formula; TF Addons' for a
+    fractional `step_size`), which follows `optimizer.iterations` and is
+    saved with the model; `reset()`/`_reset()` restart it at the next
+    `fit`. `history` is the classic one: `'lr'` and `'iterations'` per
+    step, batch log keys per execution (at `log_iterations`).
 
     Example:
 

@@ -29,17 +29,13 @@ _KERAS_LOG_NAMES = ("loss", "steps_per_second")
 class LearningRateLogger(keras.callbacks.Callback):
     """Records the learning rate every optimizer step applied.
 
-    Use it to see what the learning rate did, step by step, for a schedule
-    or a plain learning rate that callbacks change. `history` holds
-    `'iterations'` and `'lr'` per optimizer step (also with
-    `steps_per_execution > 1`), readable during `fit`; `name` goes to the
-    batch logs (a `TensorBoard(update_freq="batch")` listed after it plots
-    it) and to the epoch logs; with `log_dir`, TensorBoard gets a `name`
-    scalar per step and a `name + "_of_last_step"` one per epoch, without
-    TensorFlow. The step that moved `optimizer.iterations` from `i` to
-    `i + 1` applied `lr(i)` and is iteration `i + 1`, as in the classic
-    `CyclicLR`; the epoch value is the last step's LR (Keras' own
-    `epoch_learning_rate` is the next step's). Batch hooks stay async.
+    For a schedule or a plain LR that callbacks change. `history` holds
+    `'iterations'` and `'lr'` per step, readable during `fit`; `name` goes
+    to the batch logs (for a `TensorBoard(update_freq="batch")` listed
+    after it) and epoch logs; with `log_dir`, event files get a `name`
+    scalar per step and `name + "_of_last_step"` per epoch. The step that
+    moved `iterations` from `i` to `i + 1` applied `lr(i)`: iteration
+    `i + 1`, as in the classic `CyclicLR`.
 
     Example:
 

@@ -19,10 +19,9 @@ logger = logging.getLogger(__name__)
 class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
     """`ReduceLROnPlateau` for cyclical schedules: lowers both bounds.
 
-    Use it where you would use Keras' `ReduceLROnPlateau`, which refuses an
-    optimizer built with a schedule. When `monitor` has not improved for
-    `patience` epochs, it multiplies the whole keras_clr schedule (both
-    bounds) by `factor`, on exactly the epochs Keras' callback would:
+    Keras' `ReduceLROnPlateau` refuses a schedule; this multiplies the
+    whole keras_clr schedule (both bounds) by `factor` on the epochs Keras'
+    callback would reduce a plain LR:
 
     ```
     improved = best is None or current < best - min_delta   ("min")
@@ -32,11 +31,10 @@ class ReduceLRBoundsOnPlateau(keras.callbacks.Callback):
         is above min_lr: scale <- max(scale * factor, min_lr / max_lr)
     ```
 
-    `mode="auto"` minimizes a loss, else follows the metric's direction,
-    as Keras does. The scale is a variable of a `keras_clr.AdjustedSchedule`
-    wrapped around the schedule: it applies from the next step (JAX traces
-    the step once more) and `model.save` keeps it. Each change is logged,
-    kept in `history` as `(epoch, scale)`, and in `logs["lr_bounds_scale"]`.
+    `mode="auto"` follows the metric's direction, as Keras does. The scale
+    lives in a `keras_clr.AdjustedSchedule` around the schedule (saved with
+    the model), from the next step; each change is logged, in `history` as
+    `(epoch, scale)` and in `logs["lr_bounds_scale"]`.
 
     Example:
 

@@ -1,8 +1,4 @@
-"""Smith's LR range test: `lr_range_test` and its `LRRangeTestResult`.
-
-Modules: `_sweep` (the LR sweep), `_suggest` (the rules and the sweeps'
-spread, pure NumPy), `_data` (the batches), `_result`, `_driver`.
-"""
+"""Smith's LR range test: `lr_range_test` and its `LRRangeTestResult`."""
 
 from keras_clr.range_test._driver import MAX_NUM_STEPS
 from keras_clr.range_test._driver import lr_range_test

@@ -159,9 +159,8 @@ def lr_range_test(
 ) -> LRRangeTestResult:
     """Runs Smith's LR range test on a compiled model; restores it after.
 
-    Use it to choose a cyclical schedule's bounds: the model trains with
-    its own loss and optimizer for up to `num_steps` steps (cycling the
-    data) while the learning rate grows inside the compiled train step:
+    To choose a schedule's bounds: the model trains with its own loss and
+    optimizer for up to `num_steps` steps while the LR grows:
 
     $$
     \\text{lr}_k = \\begin{cases}
@@ -170,20 +169,14 @@ def lr_range_test(
     \\end{cases}
     $$
 
-    where $k = 0, \\dots, n - 1$ is the test's step, $n$ is `num_steps`,
-    $l_0$ is `start_lr` and $l_1$ is `end_lr`. It stops early when the
-    smoothed loss exceeds `diverge_threshold` times its best, or is not
-    finite.
+    ($k$ the step, $n$ `num_steps`, $l_0$ `start_lr`, $l_1$ `end_lr`),
+    stopping when the smoothed loss exceeds `diverge_threshold` times its
+    best or is not finite.
 
-    With `repeats=k > 1` it sweeps `k` times from the same start, the
-    first in the data's own order, the others in orders shuffled with
-    seeds 1, 2, ... and with the random layers' generators moved to seeds
-    of their own; see `LRRangeTestResult.from_sweeps` for the medians and
-    the `SuggestionSpreadWarning`.
-
-    Cyclical-momentum optimizers (`keras_clr.cyclical_momentum`) keep
-    their nominal momentum, `max_momentum`, for the whole test. Every
-    Keras optimizer, in a `LossScaleOptimizer` or not, works.
+    With `repeats=k > 1` it sweeps `k` times from the same start (the
+    others than the first with shuffled data and new random seeds); see
+    `LRRangeTestResult.from_sweeps`. Cyclical-momentum optimizers keep
+    their nominal `max_momentum` throughout.
 
     Afterwards, whether the test finished, diverged, raised or was
     interrupted (the interrupt is re-raised unless `keep_partial=True`

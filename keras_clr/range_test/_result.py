@@ -11,11 +11,10 @@ from keras_clr.range_test import _suggest
 class LRRangeTestResult:
     """What an LR range test found, and what to do with it.
 
-    `keras_clr.lr_range_test` returns one; `load` reads one saved with
-    `save`. The suggestions come from the smoothed loss curve by three
-    rules; `DEFAULT_RULE`, Smith's `"steepest"`, is used by `suggestion`,
-    `suggest_bounds()` and `cyclical_learning_rate()` unless another rule
-    is named (`one_cycle()` uses `"minimum_over_10"`):
+    From `keras_clr.lr_range_test` or `load`. Three rules suggest an LR
+    from the smoothed loss; `suggestion`, `suggest_bounds()` and
+    `cyclical_learning_rate()` use `"steepest"` unless told otherwise,
+    `one_cycle()` `"minimum_over_10"`:
 
     - `"steepest"` (default, Smith): the LR where the smoothed loss falls
       fastest per unit of log LR, ignoring the first 10 and last 5 points

@@ -1,11 +1,8 @@
 """Small `keras.ops` helpers shared by the schedules, and their configs.
 
-Steps (README "Steps, dtypes and backends"): integers of any width are
-widened to the widest integer (int64; int32 on JAX without x64), exactly;
-uint64 (uint32 where that is int32) would wrap and is refused. Negative
-steps count as 0. Float steps are floored exactly (Python and NumPy floats
-in float64 on the host, tensors in their dtype); a NaN, infinite or
-too-large float step gives NaN. Only float steps pay for that check.
+Steps: integers are widened exactly to int64 (int32 on JAX without x64),
+unsigned ones that would wrap are refused, negative steps count as 0;
+float steps are floored (NaN for NaN, infinite or too large).
 """
 
 import inspect

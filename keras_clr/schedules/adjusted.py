@@ -14,12 +14,10 @@ from keras_clr.schedules._momentum import Schedule
 class AdjustedSchedule(Schedule):
     """A schedule moved in time and scaled in height, while training runs.
 
-    Use it to restart a schedule at a later step or to lower it by a factor
-    without rebuilding the optimizer, as the callbacks do
-    (`CyclicLR.reset()`, `ReduceLRBoundsOnPlateau`). `scale` is a
-    non-trainable variable read inside the compiled train step, so changing
-    it needs no retrace on TensorFlow and PyTorch; `get_config` stores its
-    current value. Steps follow the wrapped keras_clr schedules' rules.
+    Restarts a schedule at a later step or lowers it without rebuilding
+    the optimizer, as `CyclicLR.reset()` and `ReduceLRBoundsOnPlateau` do.
+    `scale` is a variable read in the compiled step; `get_config` stores
+    its current value.
 
     ```
     lr(t) = scale * schedule(max(t - start_step, 0))
@@ -41,8 +39,7 @@ class AdjustedSchedule(Schedule):
         name: Name of the operation.
 
     Returns:
-        A 1-arg callable that takes the optimizer step and returns the
-        learning rate, a scalar tensor of the wrapped schedule's dtype.
+        A callable of the optimizer step: the LR, in the schedule's dtype.
 
     Raises:
         ValueError: If `schedule` is not a `LearningRateSchedule`, or

@@ -166,11 +166,10 @@ class CyclicalSchedule(Schedule):
 class CyclicalLearningRate(CyclicalSchedule):
     """A learning rate that cycles between two bounds (Smith, 2015).
 
-    Use it instead of a decaying schedule to let the learning rate swing
-    between `base_lr` and `max_lr` (bounds from an LR range test; Smith
-    suggests a `step_size` of 2 to 10 epochs). The argument names and
-    values are PyTorch's `CyclicLR`'s; `keras_clr.addons` has TF Addons'.
-    For a step `t`, with `u = step_size` and `d = step_size_down`:
+    Instead of decaying, the LR swings between `base_lr` and `max_lr`
+    (Smith: a `step_size` of 2-10 epochs), with PyTorch's `CyclicLR` names
+    and values (`keras_clr.addons` has TF Addons'). For a step `t`, with
+    `u = step_size` and `d = step_size_down`:
 
     ```
     lr(t) = base_lr + (max_lr - base_lr) * f(p) * scale(x)
@@ -187,10 +186,9 @@ class CyclicalLearningRate(CyclicalSchedule):
                      scale_fn(x)     when `scale_fn` is given.
     ```
 
-    Every value is the formula's rounded once to the LR's dtype, at any
-    step the counter holds (JAX without x64: a few float32 roundings).
-    Negative steps give step 0's value; float steps are floored (NaN for a
-    NaN or infinite step).
+    Values are rounded once to the LR's dtype at any step (JAX without
+    x64: a few roundings); negative steps give step 0's value, float steps
+    are floored (NaN for NaN or infinity).
 
     Example:
 
@@ -220,14 +218,12 @@ class CyclicalLearningRate(CyclicalSchedule):
         name: Name of the operation.
 
     Returns:
-        A 1-arg callable that takes the optimizer step and returns the
-        learning rate, a scalar tensor of the dtype of `base_lr` (float32
-        unless `keras.config.floatx()` says otherwise).
+        A callable of the optimizer step: the LR, a scalar tensor of
+        `base_lr`'s dtype (`floatx()` for a Python float).
 
     Raises:
-        ValueError: If an argument is out of range, not a number (finite
-            in float32, for the bounds) or not an allowed value, if
-            `scale_fn` is not serializable, or if `from_config` gets a
+        ValueError: For an argument out of range or not allowed, a
+            `scale_fn` that is not serializable, or (`from_config`) a
             missing or unknown key.
 
     References:

@@ -18,11 +18,10 @@ ANNEAL_STRATEGIES = ("cos", "linear")
 class OneCycle(Schedule):
     """The one-cycle learning rate policy (Smith & Topin, 2017).
 
-    Use it for a run of known length: the rate warms up to `max_lr`, then
-    anneals far below its start ("super-convergence"), with PyTorch's
-    `OneCycleLR` numbers (past `total_steps` it holds its minimum). With
-    `initial = max_lr / div_factor`, `minimum = initial / final_div_factor`
-    and `p = pct_start * total_steps`, the phases end at the steps:
+    For a run of known length: the LR warms up to `max_lr`, then anneals
+    far below its start, with PyTorch's `OneCycleLR` numbers (holding its
+    minimum past `total_steps`). With `initial = max_lr / div_factor`,
+    `minimum = initial / final_div_factor`, `p = pct_start * total_steps`:
 
     - two-phase: `initial -> max_lr` until step `p - 1`, then
       `max_lr -> minimum` until step `total_steps - 1`;
@@ -37,9 +36,8 @@ class OneCycle(Schedule):
          lr_b + (lr_a - lr_b) * (1 + cos(pi * f)) / 2  anneal "cos"
     ```
 
-    Every value is within float32 rounding of PyTorch's formulas in
-    float64; from step `total_steps - 1` on it is exactly `min_lr`. Steps
-    follow `keras_clr.CyclicalLearningRate`'s rules.
+    Within float32 rounding of PyTorch's formulas in float64, exactly
+    `min_lr` from step `total_steps - 1` on.
 
     Example:
 
@@ -56,23 +54,20 @@ class OneCycle(Schedule):
 
     Args:
         max_lr: Peak learning rate. Float, `> 0`, finite in float32.
-        total_steps: Length of the cycle in optimizer steps. Positive
-            integer up to `2**63 - 1`. `OneCycle.from_epochs` computes it
-            from epochs and steps per epoch.
+        total_steps: Steps of the cycle, a positive integer up to
+            `2**63 - 1` (`OneCycle.from_epochs` computes it).
         pct_start: Fraction of the steps spent warming up, in `(0, 1)`;
             below `0.5` with `three_phase=True`.
         anneal_strategy: `"cos"` or `"linear"`.
         div_factor: `initial = max_lr / div_factor`. Float, `> 0`.
         final_div_factor: `minimum = initial / final_div_factor`. Float,
             `> 0`.
-        three_phase: Whether to come back down to `initial` symmetrically
-            before the final anneal (fastai's and Smith's shape) rather than
-            anneal straight from the peak to the minimum (PyTorch's default).
+        three_phase: Come back down to `initial` before the final anneal
+            (Smith's shape), not straight to the minimum (PyTorch's).
         name: Name of the operation.
 
     Returns:
-        A 1-arg callable that takes the optimizer step and returns the
-        learning rate, a scalar tensor of dtype `keras.config.floatx()`.
+        A callable of the optimizer step: the LR, a `floatx()` scalar.
 
     Raises:
         ValueError: If an argument is out of range or not an allowed value.

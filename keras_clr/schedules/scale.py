@@ -25,11 +25,10 @@ _HOW_TO_REGISTER = (
 class ScalePolicy:
     """Base class for serializable custom scale policies.
 
-    Use it when a scale policy has parameters (a registered function is
-    enough otherwise). `__call__` receives a float tensor, the 1-based cycle
-    number (`scale_mode="cycle"`) or the step (`"iterations"`), and returns
-    the factor on the cycle's amplitude, with `keras.ops` so that it runs
-    inside the compiled train step.
+    For a policy with parameters (else a registered function will do).
+    `__call__` takes a float tensor, the 1-based cycle (`scale_mode=
+    "cycle"`) or the step, and returns the factor on the amplitude, with
+    `keras.ops`.
 
     Example:
 
@@ -53,8 +52,7 @@ class ScalePolicy:
         `[0, 1]` for the rate to stay within the schedule's bounds.
 
     Raises:
-        NotImplementedError: From `__call__`, if a subclass does not
-            override it.
+        NotImplementedError: From `__call__`, unless a subclass defines it.
     """
 
     def __call__(self, x):
