@@ -9,7 +9,7 @@ and each row prints the median (and quartiles) over repetitions of
     throughput of the variant / throughput of the constant-LR model
 
 The A/A row is a second constant-LR model: how far noise alone moves a
-ratio from 1.0.
+ratio from 1.0; the Keras CosineDecay row is what Keras' own schedule costs.
 
     KERAS_BACKEND=jax python benchmarks/step_throughput.py [--reps 7]
 """
@@ -41,6 +41,11 @@ SCHEDULES = {
         keras_clr.addons.ExponentialCyclicalLearningRate(
             0.001, 0.006, step_size=2000, gamma=0.99994
         )
+    ),
+    # The anchor: Keras' own warmup-cosine schedule costs what a schedule
+    # costs on each backend (on eager PyTorch, a few dozen small ops).
+    "Keras CosineDecay": lambda: keras.optimizers.schedules.CosineDecay(
+        0.001, 10**6, warmup_target=0.01, warmup_steps=1000
     ),
 }
 # (batch size, steps per timed epoch)
