@@ -152,29 +152,25 @@ def range_test(args, image, result_json):
     """`keras-clr range-test`: the result as JSON first, then the plot."""
     from keras_clr_cli.demo import experiment
 
-    (x_train, y_train), _ = experiment.prepare(_load(args))
+    data = experiment.prepare(_load(args))
     sweeps = f", {args.repeats} sweeps" if args.repeats > 1 else ""
     print(
         f"LR range test: {args.num_steps} steps from {args.start_lr:g} to "
         f"{args.end_lr:g}, batch {args.batch_size}{sweeps}",
         flush=True,
     )
-    experiment.deterministic(0)
-    model = experiment.build_model(args.activation)
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SuggestionSpreadWarning)
-            result = keras_clr.lr_range_test(
-                model,
-                x_train,
-                y_train,
-                batch_size=args.batch_size,
+            result = experiment.range_test(
+                data,
+                args.activation,
+                args.batch_size,
+                seed=0,
+                num_steps=args.num_steps,
                 start_lr=args.start_lr,
                 end_lr=args.end_lr,
-                num_steps=args.num_steps,
                 repeats=args.repeats,
-                verbose=0,
             )
     except ValueError as error:  # bad data or arguments: one line
         raise CommandError(str(error)) from error

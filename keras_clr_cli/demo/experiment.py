@@ -226,6 +226,7 @@ def range_test(
     start_lr=1e-5,
     end_lr=1.0,
     verbose=0,
+    repeats=1,
 ):
     """The LR range test on a fresh model of the demo, with Adam."""
     (x_train, y_train), _ = data
@@ -244,6 +245,7 @@ def range_test(
         end_lr=end_lr,
         num_steps=num_steps,
         verbose=verbose,
+        repeats=repeats,
     )
 
 

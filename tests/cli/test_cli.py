@@ -241,37 +241,36 @@ def test_unwritable_output_is_refused_before_training(
     assert os.listdir(tmp_path) == []  # the created parents are gone too
 
 
-def test_too_little_free_space_is_refused_before_training(
-    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
+@pytest.mark.parametrize(
+    "read_only, said, not_said",
+    [
+        (False, "has only 0 MiB free", "read-only"),
+        (True, "read-only file system", "MiB"),
+    ],
+    ids=["full", "read_only"],
+)
+def test_no_room_is_refused_before_training_with_its_cause(
+    read_only,
+    said,
+    not_said,
+    mnist_dir,
+    tmp_path,
+    monkeypatch,
+    fake_training,
+    capsys,
 ):
     real = os.statvfs
 
-    class Full:
+    class Stats:  # no free blocks, as full and read-only systems report
         def __init__(self, path):
             stats = real(path)
             self.f_frsize, self.f_bavail = stats.f_frsize, 0
+            self.f_flag = stats.f_flag | (os.ST_RDONLY if read_only else 0)
 
-    monkeypatch.setattr(os, "statvfs", Full)
-    assert demo(mnist_dir, tmp_path / "out") == 2
-    assert "has only 0 MiB free" in one_line(capsys.readouterr().err)
-    assert fake_training == [] and os.listdir(tmp_path) == []
-
-
-def test_a_read_only_file_system_is_named_as_such(
-    mnist_dir, tmp_path, monkeypatch, fake_training, capsys
-):
-    real = os.statvfs
-
-    class ReadOnly:
-        def __init__(self, path):
-            stats = real(path)
-            self.f_frsize, self.f_bavail = stats.f_frsize, 0
-            self.f_flag = stats.f_flag | os.ST_RDONLY
-
-    monkeypatch.setattr(os, "statvfs", ReadOnly)
+    monkeypatch.setattr(os, "statvfs", Stats)
     assert demo(mnist_dir, tmp_path / "out") == 2
     message = one_line(capsys.readouterr().err)
-    assert "read-only file system" in message and "MiB" not in message
+    assert said in message and not_said not in message
     assert fake_training == [] and os.listdir(tmp_path) == []
 
 
