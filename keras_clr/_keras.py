@@ -241,32 +241,24 @@ def worker_index() -> int:
 
 
 def _tensorflow_index(tf) -> int:
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+        task = config.get("task") or {}
+        has_chief = bool((config.get("cluster") or {}).get("chief"))
+    except (ValueError, AttributeError):
+        task, has_chief = {}, False
+    task_type, task_id = task.get("type"), task.get("index") or 0
+    # Inside a strategy's scope its resolver says; outside (where callbacks
+    # run) TF_CONFIG does.
     if tf.distribute.has_strategy():
         resolver = getattr(
             tf.distribute.get_strategy(), "cluster_resolver", None
         )
         if getattr(resolver, "task_type", None) is not None:
-            return _task_index(resolver.task_type, resolver.task_id or 0)
-    # Outside the strategy's scope (where callbacks run), TF_CONFIG says.
-    try:
-        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-        task = config.get("task") or {}
-        chief = bool((config.get("cluster") or {}).get("chief"))
-    except (ValueError, AttributeError):
-        return 0
-    return _task_index(task.get("type"), task.get("index") or 0, chief)
-
-
-def _task_index(task_type, task_id, has_chief=None) -> int:
+            task_type, task_id = resolver.task_type, resolver.task_id or 0
     # The chief, or worker 0 where there is no chief, is index 0.
     if task_type in (None, "chief"):
         return 0
-    if has_chief is None:
-        try:
-            cluster = json.loads(os.environ.get("TF_CONFIG") or "{}")
-            has_chief = bool((cluster.get("cluster") or {}).get("chief"))
-        except (ValueError, AttributeError):
-            has_chief = False
     if task_type == "worker":
         return int(task_id) + (1 if has_chief else 0)
     return 1 + int(task_id)  # evaluators, parameter servers
